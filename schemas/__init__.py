@@ -1,0 +1,1 @@
+"""marshmallow schemas: `...Args` for inputs, plain names for outputs."""

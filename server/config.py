@@ -1,0 +1,51 @@
+"""Settings from the environment, with defaults that run on a bare machine."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
+
+
+def normalise_database_url(url: str) -> str:
+    """`postgres://` and `postgresql://` mean psycopg 3 (API.md, configuration formats)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+class Config:
+    """Read once when the app is created; tests override with a mapping."""
+
+    def __init__(self) -> None:
+        env = os.environ
+        self.SECRET_KEY = env.get("SECRET_KEY")
+        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
+            env.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'park.sqlite'}")
+        )
+        # Embedded broker: kombu's SQLAlchemy transport on a SQLite file, no server needed.
+        self.CELERY_BROKER_URL = env.get(
+            "CELERY_BROKER_URL", f"sqla+sqlite:///{INSTANCE_DIR / 'broker.sqlite'}"
+        )
+        self.MEDIA_ROOT = env.get("MEDIA_ROOT", str(INSTANCE_DIR / "media"))
+        self.PARK_TIMEZONE = env.get("PARK_TIMEZONE", "Asia/Shanghai")
+        self.DEFAULT_LANGUAGE = env.get("DEFAULT_LANGUAGE", "zh")
+        self.TOKEN_EXPIRES_SECONDS = _int("TOKEN_EXPIRES_SECONDS", 12 * 3600)
+        self.MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024) + 64 * 1024
+        self.SMTP_URL = env.get("SMTP_URL")
+        self.MAIL_FROM = env.get("MAIL_FROM", "park-safety@localhost")
+        self.WEBHOOK_URLS = env.get("WEBHOOK_URLS")
+        self.SMS_GATEWAY_URL = env.get("SMS_GATEWAY_URL")
+        self.QUIET_HOURS = env.get("QUIET_HOURS", "22:00-07:00")
+        self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+
+
+def as_mapping(config: Config) -> dict:
+    return {k: v for k, v in vars(config).items() if k.isupper()}

@@ -1,0 +1,161 @@
+"""User-facing messages: Chinese by default, English on request, chosen in one place.
+
+The language comes from `?lang=`, then `Accept-Language`, then `DEFAULT_LANGUAGE`.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, has_request_context, request
+
+LANGUAGES = ("zh", "en")
+
+MESSAGES: dict[str, dict[str, str]] = {
+    # generic HTTP outcomes
+    "bad_request": {"zh": "请求格式不正确。", "en": "The request is malformed."},
+    "malformed_json": {
+        "zh": "请求体不是有效的 JSON，请检查后重试。",
+        "en": "The request body is not valid JSON; check it and try again.",
+    },
+    "json_not_object": {
+        "zh": "请求体必须是一个 JSON 对象。",
+        "en": "The request body must be a JSON object.",
+    },
+    "unsupported_media_type": {
+        "zh": "不支持的内容类型，请使用 application/json。",
+        "en": "Unsupported content type; send application/json.",
+    },
+    "unauthorized": {
+        "zh": "未登录或登录已失效，请重新登录。",
+        "en": "You are not logged in or your session has ended; log in again.",
+    },
+    "token_expired": {
+        "zh": "登录已过期，请重新登录。",
+        "en": "Your login has expired; log in again.",
+    },
+    "token_invalid": {
+        "zh": "登录凭证无效，请重新登录。",
+        "en": "The login token is not valid; log in again.",
+    },
+    "forbidden": {
+        "zh": "您的角色无权执行此操作。",
+        "en": "Your role is not allowed to do this.",
+    },
+    "not_found": {"zh": "未找到该记录。", "en": "No such record."},
+    "route_not_found": {"zh": "没有这个接口地址。", "en": "There is no such endpoint."},
+    "method_not_allowed": {
+        "zh": "该接口不支持此请求方法。",
+        "en": "This endpoint does not accept this method.",
+    },
+    "conflict": {
+        "zh": "当前状态下不允许此操作。",
+        "en": "This is not allowed in the current state.",
+    },
+    "too_large": {"zh": "请求内容过大。", "en": "The request is too large."},
+    "validation_failed": {
+        "zh": "提交的数据有误，请按提示修改后重试。",
+        "en": "Some fields are invalid; correct them and try again.",
+    },
+    "too_many_requests": {"zh": "请求过于频繁，请稍后再试。", "en": "Too many requests; try again later."},
+    "internal_error": {
+        "zh": "服务器内部错误，请稍后重试。",
+        "en": "Internal server error; try again later.",
+    },
+    # auth
+    "bad_credentials": {"zh": "用户名或密码错误。", "en": "Wrong username or password."},
+    "user_inactive": {"zh": "该账号已停用。", "en": "This account is disabled."},
+    # field validation
+    "invalid_credit_code": {
+        "zh": "统一社会信用代码无效：应为 18 位，且校验码正确。",
+        "en": "Invalid unified social credit code: it must have 18 characters and a correct check character.",
+    },
+    "credit_code_taken": {
+        "zh": "该统一社会信用代码已登记。",
+        "en": "This unified social credit code is already registered.",
+    },
+    "unknown_grid": {"zh": "网格不存在。", "en": "No such grid."},
+    "unknown_enterprise": {"zh": "企业不存在。", "en": "No such enterprise."},
+    "unknown_user": {"zh": "用户不存在或不是网格员。", "en": "No such inspector."},
+    "grid_name_taken": {"zh": "网格名称已存在。", "en": "A grid with this name exists."},
+    "username_taken": {"zh": "用户名已存在。", "en": "This username is taken."},
+    "enterprise_required": {
+        "zh": "企业用户必须指定所属企业。",
+        "en": "An enterprise user needs an enterprise_id.",
+    },
+    "enterprise_only_for_enterprise_role": {
+        "zh": "只有企业用户可以指定所属企业。",
+        "en": "Only enterprise users have an enterprise_id.",
+    },
+    "grids_only_for_inspectors": {
+        "zh": "只有网格员可以分配网格。",
+        "en": "Only inspectors are assigned grids.",
+    },
+    "password_too_short": {
+        "zh": "密码为 8 到 200 位。",
+        "en": "A password has 8 to 200 characters.",
+    },
+    "invalid_phone": {"zh": "不是有效的电话号码。", "en": "Not a valid phone number."},
+    "invalid_username": {
+        "zh": "用户名为 3 到 80 位字母、数字或 _ . @ -。",
+        "en": "A username has 3 to 80 letters, digits or _ . @ -.",
+    },
+    "page_out_of_range": {"zh": "页码超出范围。", "en": "Page out of range."},
+}
+
+# marshmallow's own messages, translated for Chinese replies.
+FIELD_MESSAGES_ZH: dict[str, str] = {
+    "Missing data for required field.": "缺少必填字段。",
+    "Unknown field.": "未知字段。",
+    "Field may not be null.": "该字段不能为空。",
+    "Not a valid string.": "不是有效的字符串。",
+    "Not a valid integer.": "不是有效的整数。",
+    "Not a valid number.": "不是有效的数字。",
+    "Not a valid boolean.": "不是有效的布尔值。",
+    "Not a valid datetime.": "不是有效的日期时间。",
+    "Not a valid date.": "不是有效的日期。",
+    "Not a valid email address.": "不是有效的电子邮件地址。",
+    "Not a valid UUID.": "不是有效的 UUID。",
+    "Not a valid list.": "不是有效的列表。",
+    "Not a valid mapping type.": "不是有效的对象。",
+    "Invalid input type.": "输入类型无效。",
+    "Shorter than minimum length 1.": "不能为空。",
+}
+
+
+def language() -> str:
+    default = current_app.config.get("DEFAULT_LANGUAGE", "zh") if current_app else "zh"
+    if not has_request_context():
+        return default
+    lang = request.args.get("lang")
+    if lang in LANGUAGES:
+        return lang
+    best = request.accept_languages.best_match(["zh", "zh-CN", "en"])
+    if best:
+        return "en" if best.startswith("en") else "zh"
+    return default
+
+
+def t(key: str, lang: str | None = None, **params) -> str:
+    entry = MESSAGES.get(key)
+    if entry is None:
+        return key.format(**params) if params else key
+    text = entry.get(lang or language()) or entry["zh"]
+    return text.format(**params) if params else text
+
+
+def translate_field_message(text: str, lang: str | None = None) -> str:
+    """Translate a field error: one of ours (a MESSAGES key) or one of marshmallow's."""
+    lang = lang or language()
+    if text in MESSAGES:
+        return t(text, lang)
+    if lang == "zh":
+        if text in FIELD_MESSAGES_ZH:
+            return FIELD_MESSAGES_ZH[text]
+        if text.startswith("Must be one of:"):
+            return "取值无效，可选值：" + text[len("Must be one of:") :].strip().rstrip(".")
+        if text.startswith("Longer than maximum length"):
+            return "超过最大长度" + text[len("Longer than maximum length") :].strip().rstrip(".") + "。"
+        if text.startswith("Must be greater than or equal to"):
+            return "必须大于或等于" + text[len("Must be greater than or equal to") :].strip().rstrip(".") + "。"
+        if text.startswith("Must be less than or equal to"):
+            return "必须小于或等于" + text[len("Must be less than or equal to") :].strip().rstrip(".") + "。"
+    return text

@@ -1,0 +1,5 @@
+"""Thin Celery tasks: each takes ids and calls one service function."""
+
+from __future__ import annotations
+
+from celery import shared_task
