@@ -37,6 +37,8 @@ class Config:
         self.MEDIA_ROOT = env.get("MEDIA_ROOT", str(INSTANCE_DIR / "media"))
         self.PARK_TIMEZONE = env.get("PARK_TIMEZONE", "Asia/Shanghai")
         self.DEFAULT_LANGUAGE = env.get("DEFAULT_LANGUAGE", "zh")
+        # Werkzeug's scrypt; tests lower the work factor (still scrypt) to stay fast.
+        self.PASSWORD_HASH_METHOD = env.get("PASSWORD_HASH_METHOD", "scrypt")
         self.TOKEN_EXPIRES_SECONDS = _int("TOKEN_EXPIRES_SECONDS", 12 * 3600)
         self.MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024) + 64 * 1024
         self.SMTP_URL = env.get("SMTP_URL")

@@ -6,6 +6,7 @@ import functools
 import secrets
 
 import sqlalchemy as sa
+from flask import current_app
 from werkzeug.security import generate_password_hash
 
 from server.accounts.models import Grid, User
@@ -27,7 +28,7 @@ def authenticate(username: str, password: str) -> User | None:
 
 @functools.cache
 def _dummy_hash() -> str:
-    return generate_password_hash(secrets.token_hex(16), method="scrypt")
+    return generate_password_hash(secrets.token_hex(16), method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
 def _inspectors(ids: list[int]) -> list[User]:

@@ -1,0 +1,173 @@
+"""Fixtures: a real PostgreSQL database and a SQLite file, migrated once per run; a fresh app per backend.
+
+Every test that takes `app` (or anything built on it) runs on both databases. Redis is the broker.
+Set TEST_DATABASE_URL (a PostgreSQL server where databases may be created) and TEST_REDIS_URL.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass, field
+
+import psycopg
+import pytest
+import sqlalchemy as sa
+
+from server import create_app
+from server.extensions import db
+
+PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+PASSWORD = "correct-horse-1"
+
+
+def _pg_url(dbname: str) -> str:
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    return f"{base}/{dbname}"
+
+
+def create_pg_database() -> str:
+    name = f"park_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return name
+
+
+def drop_pg_database(name: str) -> None:
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def make_app(database_url: str, tmp_path, **overrides):
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret-key-0123456789abcdef0123456789",
+        "CELERY_BROKER_URL": REDIS_URL,
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session", params=["postgresql", "sqlite"])
+def backend(request, tmp_path_factory):
+    """A migrated, empty database of each kind; yields its SQLAlchemy URL."""
+    from flask_migrate import upgrade
+
+    if request.param == "postgresql":
+        name = create_pg_database()
+        url = _pg_url(name).replace("postgresql://", "postgresql+psycopg://")
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'park.sqlite'}"
+    app = make_app(url, tmp_path_factory.mktemp("media"))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    yield request.param, url
+    if request.param == "postgresql":
+        drop_pg_database(name)
+
+
+@pytest.fixture(scope="session")
+def session_app(backend, tmp_path_factory):
+    _, url = backend
+    app = make_app(url, tmp_path_factory.mktemp("media"))
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _empty_tables(app) -> None:
+    with app.app_context():
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                db.session.execute(sa.text(f"DELETE FROM {table}"))
+        db.session.commit()
+
+
+@pytest.fixture
+def app(session_app):
+    """The app of the current backend, with every table emptied after the test."""
+    with session_app.app_context():
+        yield session_app
+        db.session.remove()
+    _empty_tables(session_app)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def count(model, *where) -> int:
+    return db.session.execute(sa.select(sa.func.count()).select_from(model).where(*where)).scalar_one()
+
+
+@dataclass
+class World:
+    """Two grids with one enterprise each, and a user per role (two inspectors, two enterprises)."""
+
+    client: object
+    grids: list = field(default_factory=list)
+    enterprises: list = field(default_factory=list)
+    users: dict = field(default_factory=dict)
+    _tokens: dict = field(default_factory=dict)
+
+    def token(self, username: str) -> str:
+        if username not in self._tokens:
+            r = self.client.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
+            assert r.status_code == 200, r.get_json()
+            self._tokens[username] = r.get_json()["access_token"]
+        return self._tokens[username]
+
+    def headers(self, username: str, **extra) -> dict:
+        return {"Authorization": f"Bearer {self.token(username)}", **extra}
+
+    def get(self, username, url, **kw):
+        return self.client.get(url, headers=self.headers(username), **kw)
+
+    def post(self, username, url, **kw):
+        return self.client.post(url, headers=self.headers(username), **kw)
+
+    def patch(self, username, url, **kw):
+        return self.client.patch(url, headers=self.headers(username), **kw)
+
+
+VALID_CODES = ["91330100716105852F", "9144030071526726XG", "91110000802100433B"]
+
+
+@pytest.fixture
+def world(app, client) -> World:
+    from server.accounts.service import create_grid, create_user
+    from server.enterprises.service import create_enterprise
+
+    w = World(client=client)
+    insp_a = create_user("insp_a", PASSWORD, "inspector", display_name="张建国")
+    insp_b = create_user("insp_b", PASSWORD, "inspector", display_name="王丽华")
+    w.grids = [create_grid("第一网格", inspector_ids=[insp_a.id]), create_grid("第二网格", inspector_ids=[insp_b.id])]
+    w.enterprises = [
+        create_enterprise({"name": "苏州恒瑞精密机械有限公司", "credit_code": VALID_CODES[0], "grid_id": w.grids[0].id}),
+        create_enterprise({"name": "滨江华兴化工有限公司", "credit_code": VALID_CODES[1], "grid_id": w.grids[1].id}),
+    ]
+    w.users = {
+        "admin": create_user("admin", PASSWORD, "admin"),
+        "office": create_user("office", PASSWORD, "office"),
+        "leader": create_user("leader", PASSWORD, "leader"),
+        "insp_a": insp_a,
+        "insp_b": insp_b,
+        "ent_a": create_user("ent_a", PASSWORD, "enterprise", enterprise_id=w.enterprises[0].id),
+        "ent_b": create_user("ent_b", PASSWORD, "enterprise", enterprise_id=w.enterprises[1].id),
+    }
+    db.session.commit()
+    return w
