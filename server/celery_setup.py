@@ -31,9 +31,6 @@ def celery_init_app(app: Flask) -> Celery:
         beat_schedule_filename=str(Path(app.instance_path) / "celerybeat-schedule"),
         beat_schedule={},
     )
-    if broker.startswith("sqla+"):
-        # The embedded broker polls its SQLite file.
-        celery_app.conf.broker_transport_options = {"polling_interval": 1.0}
     if broker.startswith("redis"):
         # A message not acknowledged within this time is delivered again (acks_late + crash).
         celery_app.conf.broker_transport_options = {"visibility_timeout": int(timedelta(hours=1).total_seconds())}

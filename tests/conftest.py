@@ -171,3 +171,7 @@ def world(app, client) -> World:
     }
     db.session.commit()
     return w
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "system: starts the whole system as the README does (API, worker, beat)")
