@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import marshmallow as ma
 from marshmallow import fields, validate
 
 from schemas.common import Label, PaginationArgs, Strict, code_field, page_schema
 from schemas.enterprises import PHONE
 from server.codes import ROLES
-
-import marshmallow as ma
 
 
 class TokenArgs(Strict):
@@ -37,8 +36,12 @@ class TokenSchema(ma.Schema):
 
 
 class UserCreateArgs(Strict):
-    username = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.@-]{3,80}$", error="invalid_username"))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=200, error="password_too_short"))
+    username = fields.String(
+        required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.@-]{3,80}$", error="invalid_username")
+    )
+    password = fields.String(
+        required=True, load_only=True, validate=validate.Length(min=8, max=200, error="password_too_short")
+    )
     role = code_field(ROLES, required=True)
     display_name = fields.String(validate=validate.Length(max=100), allow_none=True)
     email = fields.Email(allow_none=True)

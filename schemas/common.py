@@ -25,8 +25,9 @@ class ParkDateTime(fields.AwareDateTime):
 
     def _deserialize(self, value, attr, data, **kwargs):
         # Accept naive values: AwareDateTime with default_timezone=None would refuse them.
-        from flask import current_app
         from zoneinfo import ZoneInfo
+
+        from flask import current_app
 
         parsed = fields.DateTime._deserialize(self, value, attr, data, **kwargs)
         if parsed.tzinfo is None:

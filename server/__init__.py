@@ -50,7 +50,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from server.extensions import db, migrate
 
     db.init_app(app)
-    migrate.init_app(app, db, render_as_batch=True, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    migrate.init_app(
+        app, db, render_as_batch=True, directory=str(Path(__file__).resolve().parent.parent / "migrations")
+    )
     auth.init_app(app)
     errors.init_app(app)
 

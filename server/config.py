@@ -31,9 +31,7 @@ class Config:
             env.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'park.sqlite'}")
         )
         # Embedded broker: kombu's SQLAlchemy transport on a SQLite file, no server needed.
-        self.CELERY_BROKER_URL = env.get(
-            "CELERY_BROKER_URL", f"sqla+sqlite:///{INSTANCE_DIR / 'broker.sqlite'}"
-        )
+        self.CELERY_BROKER_URL = env.get("CELERY_BROKER_URL", f"sqla+sqlite:///{INSTANCE_DIR / 'broker.sqlite'}")
         self.MEDIA_ROOT = env.get("MEDIA_ROOT", str(INSTANCE_DIR / "media"))
         self.PARK_TIMEZONE = env.get("PARK_TIMEZONE", "Asia/Shanghai")
         self.DEFAULT_LANGUAGE = env.get("DEFAULT_LANGUAGE", "zh")

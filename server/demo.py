@@ -29,10 +29,46 @@ INSPECTORS = [
 ]
 
 TRADE_NAMES = [
-    "恒瑞", "永固", "华兴", "鑫达", "宏伟", "中联", "金盛", "天元", "德润", "汇通",
-    "华晨", "瑞丰", "东方", "顺昌", "博远", "嘉禾", "新宇", "长江", "联创", "正泰",
-    "凯达", "同力", "信诚", "富源", "海纳", "盛唐", "远航", "明阳", "弘毅", "隆鑫",
-    "泰和", "锦程", "安达", "兴业", "万通", "昊天", "宝丰", "立信", "润泽", "众诚",
+    "恒瑞",
+    "永固",
+    "华兴",
+    "鑫达",
+    "宏伟",
+    "中联",
+    "金盛",
+    "天元",
+    "德润",
+    "汇通",
+    "华晨",
+    "瑞丰",
+    "东方",
+    "顺昌",
+    "博远",
+    "嘉禾",
+    "新宇",
+    "长江",
+    "联创",
+    "正泰",
+    "凯达",
+    "同力",
+    "信诚",
+    "富源",
+    "海纳",
+    "盛唐",
+    "远航",
+    "明阳",
+    "弘毅",
+    "隆鑫",
+    "泰和",
+    "锦程",
+    "安达",
+    "兴业",
+    "万通",
+    "昊天",
+    "宝丰",
+    "立信",
+    "润泽",
+    "众诚",
 ]
 
 # (name part, industry, risk weights red/orange/yellow/blue, grid index)
@@ -52,7 +88,32 @@ INDUSTRIES = [
 ]
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
-GIVEN = ["伟", "芳", "娜", "敏", "静", "强", "磊", "军", "洋", "勇", "艳", "杰", "涛", "明", "超", "秀英", "建华", "志刚", "海峰", "春梅", "晓东", "永红", "国平", "丽萍"]
+GIVEN = [
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "涛",
+    "明",
+    "超",
+    "秀英",
+    "建华",
+    "志刚",
+    "海峰",
+    "春梅",
+    "晓东",
+    "永红",
+    "国平",
+    "丽萍",
+]
 ROADS = ["滨江大道", "长江路", "兴业路", "创新路", "港城路", "富民路", "科技园路", "通港路"]
 
 
@@ -61,7 +122,9 @@ def _person(rng: random.Random) -> str:
 
 
 def _mobile(rng: random.Random) -> str:
-    return rng.choice(["139", "138", "137", "136", "158", "186", "189"]) + "".join(rng.choice("0123456789") for _ in range(8))
+    return rng.choice(["139", "138", "137", "136", "158", "186", "189"]) + "".join(
+        rng.choice("0123456789") for _ in range(8)
+    )
 
 
 def load_demo(seed: int = 2026) -> dict[str, int]:
@@ -69,8 +132,17 @@ def load_demo(seed: int = 2026) -> dict[str, int]:
     counts = {"grids": 0, "enterprises": 0, "users": 0}
 
     create_user("admin", DEMO_PASSWORD, "admin", display_name="系统管理员")
-    create_user("office", DEMO_PASSWORD, "office", display_name="安监办 周敏", email="office@example.com", phone="0512-55550001")
-    create_user("leader", DEMO_PASSWORD, "leader", display_name="管委会 孙副主任", email="leader@example.com", phone="0512-55550002")
+    create_user(
+        "office", DEMO_PASSWORD, "office", display_name="安监办 周敏", email="office@example.com", phone="0512-55550001"
+    )
+    create_user(
+        "leader",
+        DEMO_PASSWORD,
+        "leader",
+        display_name="管委会 孙副主任",
+        email="leader@example.com",
+        phone="0512-55550002",
+    )
     counts["users"] += 3
 
     inspectors = []

@@ -146,8 +146,12 @@ class ParkApi(Api):
         if status == 404 and request.url_rule is None:
             message = t("route_not_found")
         if status >= 500:
-            log.exception("internal error", exc_info=error.original_exception if hasattr(error, "original_exception") else None)
-        return error_response(status, message or t(DEFAULT_KEYS.get(status, "bad_request")), errors, data.get("headers"))
+            log.exception(
+                "internal error", exc_info=error.original_exception if hasattr(error, "original_exception") else None
+            )
+        return error_response(
+            status, message or t(DEFAULT_KEYS.get(status, "bad_request")), errors, data.get("headers")
+        )
 
 
 def init_app(app: Flask) -> None:

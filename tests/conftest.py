@@ -157,7 +157,9 @@ def world(app, client) -> World:
     insp_b = create_user("insp_b", PASSWORD, "inspector", display_name="王丽华")
     w.grids = [create_grid("第一网格", inspector_ids=[insp_a.id]), create_grid("第二网格", inspector_ids=[insp_b.id])]
     w.enterprises = [
-        create_enterprise({"name": "苏州恒瑞精密机械有限公司", "credit_code": VALID_CODES[0], "grid_id": w.grids[0].id}),
+        create_enterprise(
+            {"name": "苏州恒瑞精密机械有限公司", "credit_code": VALID_CODES[0], "grid_id": w.grids[0].id}
+        ),
         create_enterprise({"name": "滨江华兴化工有限公司", "credit_code": VALID_CODES[1], "grid_id": w.grids[1].id}),
     ]
     w.users = {

@@ -14,8 +14,20 @@ from tests.conftest import count
 
 def test_create_user_command(runner, client, world):
     result = runner.invoke(
-        args=["create-user", "inspector9", "--role", "inspector", "--password", "grid-work-99",
-              "--grid-id", str(world.grids[0].id), "--grid-id", str(world.grids[1].id), "--display-name", "孙磊"]
+        args=[
+            "create-user",
+            "inspector9",
+            "--role",
+            "inspector",
+            "--password",
+            "grid-work-99",
+            "--grid-id",
+            str(world.grids[0].id),
+            "--grid-id",
+            str(world.grids[1].id),
+            "--display-name",
+            "孙磊",
+        ]
     )
     assert result.exit_code == 0, result.output
     user = db.session.execute(sa.select(User).where(User.username == "inspector9")).scalar_one()

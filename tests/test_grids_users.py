@@ -56,7 +56,9 @@ def test_enterprise_round_trip_with_labels(world):
     assert created["status_label"] == "复工复产"
     r = world.client.get(f"/api/v1/enterprises/{created['id']}?lang=en", headers=world.headers("insp_b"))
     assert r.get_json()["risk_level_label"] == "Considerable risk"
-    r = world.patch("admin", f"/api/v1/enterprises/{created['id']}", json={"status": "suspended", "grid_id": world.grids[0].id})
+    r = world.patch(
+        "admin", f"/api/v1/enterprises/{created['id']}", json={"status": "suspended", "grid_id": world.grids[0].id}
+    )
     assert r.status_code == 200
     assert r.get_json()["status"] == "suspended"
     # moved to grid 0: now insp_a's, no longer insp_b's
@@ -99,7 +101,12 @@ def test_admin_creates_users_who_can_log_in(world, client):
     r = world.post(
         "admin",
         "/api/v1/users",
-        json={"username": "ent_a2", "password": "long-enough-1", "role": "enterprise", "enterprise_id": world.enterprises[0].id},
+        json={
+            "username": "ent_a2",
+            "password": "long-enough-1",
+            "role": "enterprise",
+            "enterprise_id": world.enterprises[0].id,
+        },
     )
     assert r.status_code == 201 and r.get_json()["enterprise_id"] == world.enterprises[0].id
 
@@ -109,10 +116,14 @@ def test_admin_disables_a_user_and_resets_a_password(world, client):
     r = world.patch("admin", f"/api/v1/users/{uid}", json={"password": "a-new-password-2"})
     assert r.status_code == 200
     assert client.post("/api/v1/auth/token", json={"username": "ent_b", "password": PASSWORD}).status_code == 401
-    assert client.post("/api/v1/auth/token", json={"username": "ent_b", "password": "a-new-password-2"}).status_code == 200
+    assert (
+        client.post("/api/v1/auth/token", json={"username": "ent_b", "password": "a-new-password-2"}).status_code == 200
+    )
     r = world.patch("admin", f"/api/v1/users/{uid}", json={"is_active": False})
     assert r.get_json()["is_active"] is False
-    assert client.post("/api/v1/auth/token", json={"username": "ent_b", "password": "a-new-password-2"}).status_code == 401
+    assert (
+        client.post("/api/v1/auth/token", json={"username": "ent_b", "password": "a-new-password-2"}).status_code == 401
+    )
 
 
 def test_changing_role_away_from_enterprise_clears_the_link(world):

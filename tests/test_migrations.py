@@ -34,9 +34,21 @@ def test_migrations_match_the_models(fresh_url, tmp_path):
         upgrade()
         assert _diff(app) == []
         tables = set(sa.inspect(db.engine).get_table_names())
-        assert {"users", "grids", "enterprises", "inspections", "hazards", "hazard_events", "photos",
-                "rectifications", "verifications", "notifications", "reminder_deliveries",
-                "safety_records", "briefs"} <= tables
+        assert {
+            "users",
+            "grids",
+            "enterprises",
+            "inspections",
+            "hazards",
+            "hazard_events",
+            "photos",
+            "rectifications",
+            "verifications",
+            "notifications",
+            "reminder_deliveries",
+            "safety_records",
+            "briefs",
+        } <= tables
         downgrade(revision="base")
         assert set(sa.inspect(db.engine).get_table_names()) <= {"alembic_version"}
         upgrade()
@@ -47,11 +59,11 @@ def test_migrations_match_the_models(fresh_url, tmp_path):
 def test_constraints_hold_in_the_database(app, world):
     """Integrity lives in the database too: an enterprise user without an enterprise cannot be stored."""
     with pytest.raises(sa.exc.IntegrityError):
-        db.session.execute(
-            sa.text("UPDATE users SET enterprise_id = NULL WHERE username = 'ent_a'")
-        )
+        db.session.execute(sa.text("UPDATE users SET enterprise_id = NULL WHERE username = 'ent_a'"))
         db.session.flush()
     db.session.rollback()
     with pytest.raises(sa.exc.IntegrityError):
-        db.session.execute(sa.text("UPDATE enterprises SET status = 'bankrupt' WHERE id = :id"), {"id": world.enterprises[0].id})
+        db.session.execute(
+            sa.text("UPDATE enterprises SET status = 'bankrupt' WHERE id = :id"), {"id": world.enterprises[0].id}
+        )
     db.session.rollback()

@@ -56,14 +56,14 @@ def test_duplicate_credit_code_is_422(world):
 
 
 def test_unknown_codes_are_422(world):
-    r = world.post(
-        "office", "/api/v1/enterprises", json=new_enterprise(world, status="open", risk_level="purple")
-    )
+    r = world.post("office", "/api/v1/enterprises", json=new_enterprise(world, status="open", risk_level="purple"))
     assert r.status_code == 422
     errors = r.get_json()["errors"]
     assert set(errors) == {"status", "risk_level"}
     assert errors["status"][0].startswith("取值无效，可选值：operating")
-    r = world.post("admin", "/api/v1/users", json={"username": "boss", "password": "long-enough-1", "role": "superuser"})
+    r = world.post(
+        "admin", "/api/v1/users", json={"username": "boss", "password": "long-enough-1", "role": "superuser"}
+    )
     assert r.status_code == 422
     assert "role" in r.get_json()["errors"]
     assert count(Enterprise) == 2 and count(User) == 7
@@ -147,7 +147,9 @@ def test_non_json_content_type_is_415(world):
 
 
 def test_user_role_links_are_checked(world):
-    r = world.post("admin", "/api/v1/users", json={"username": "ent_c", "password": "long-enough-1", "role": "enterprise"})
+    r = world.post(
+        "admin", "/api/v1/users", json={"username": "ent_c", "password": "long-enough-1", "role": "enterprise"}
+    )
     assert r.status_code == 422
     assert r.get_json()["errors"] == {"enterprise_id": ["企业用户必须指定所属企业。"]}
     r = world.post(

@@ -81,7 +81,9 @@ class UsersView(MethodView):
         if "enterprise_id" in args:
             stmt = stmt.where(User.enterprise_id == args["enterprise_id"])
         if "grid_id" in args:
-            stmt = stmt.where(User.id.in_(sa.select(grid_inspectors.c.user_id).where(grid_inspectors.c.grid_id == args["grid_id"])))
+            stmt = stmt.where(
+                User.id.in_(sa.select(grid_inspectors.c.user_id).where(grid_inspectors.c.grid_id == args["grid_id"]))
+            )
         if args.get("q"):
             like = f"%{args['q']}%"
             stmt = stmt.where(sa.or_(User.username.ilike(like), User.display_name.ilike(like)))

@@ -30,9 +30,7 @@ class Grid(db.Model):
     description: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    inspectors: Mapped[list[User]] = relationship(
-        secondary=grid_inspectors, back_populates="grids", order_by="User.id"
-    )
+    inspectors: Mapped[list[User]] = relationship(secondary=grid_inspectors, back_populates="grids", order_by="User.id")
 
     @property
     def inspector_ids(self) -> list[int]:
@@ -49,16 +47,12 @@ class User(db.Model):
     display_name: Mapped[str | None] = mapped_column(sa.String(100))
     email: Mapped[str | None] = mapped_column(sa.String(254))
     phone: Mapped[str | None] = mapped_column(sa.String(32))
-    enterprise_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("enterprises.id", ondelete="RESTRICT"), index=True
-    )
+    enterprise_id: Mapped[int | None] = mapped_column(sa.ForeignKey("enterprises.id", ondelete="RESTRICT"), index=True)
     language: Mapped[str] = mapped_column(sa.String(5), default="zh")
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    grids: Mapped[list[Grid]] = relationship(
-        secondary=grid_inspectors, back_populates="inspectors", order_by="Grid.id"
-    )
+    grids: Mapped[list[Grid]] = relationship(secondary=grid_inspectors, back_populates="inspectors", order_by="Grid.id")
     enterprise = relationship("Enterprise", foreign_keys=[enterprise_id])
 
     __table_args__ = (

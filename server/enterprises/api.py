@@ -6,7 +6,13 @@ import sqlalchemy as sa
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from schemas.enterprises import EnterpriseCreateArgs, EnterpriseListArgs, EnterprisePage, EnterpriseSchema, EnterpriseUpdateArgs
+from schemas.enterprises import (
+    EnterpriseCreateArgs,
+    EnterpriseListArgs,
+    EnterprisePage,
+    EnterpriseSchema,
+    EnterpriseUpdateArgs,
+)
 from server.auth import ALL_ROLES, access, current_user, enterprise_scope, get_visible, resource, scope_loader
 from server.enterprises import service
 from server.enterprises.models import Enterprise
