@@ -75,8 +75,22 @@ def _register_blueprints(app: Flask, api) -> None:
     from server import system
     from server.accounts.api import auth_blp, grids_blp, users_blp
     from server.enterprises.api import blp as enterprises_blp
+    from server.hazards.api import blp as hazards_blp
+    from server.hazards.api import photos_blp
+    from server.inspections.api import blp as inspections_blp
+    from server.notifications.api import blp as notifications_blp
 
-    for blp in (system.blp, auth_blp, users_blp, grids_blp, enterprises_blp):
+    for blp in (
+        system.blp,
+        auth_blp,
+        users_blp,
+        grids_blp,
+        enterprises_blp,
+        inspections_blp,
+        hazards_blp,
+        photos_blp,
+        notifications_blp,
+    ):
         api.register_blueprint(blp)
     app.register_blueprint(system.docs_assets)
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from pathlib import Path
 
 from celery import Celery, Task
 from flask import Flask
+
+log = logging.getLogger(__name__)
 
 
 def celery_init_app(app: Flask) -> Celery:
@@ -20,6 +23,7 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app.conf.update(
         broker_url=broker,
         broker_connection_retry_on_startup=True,
+        broker_connection_timeout=3,
         task_ignore_result=True,
         # Tasks are idempotent; a message is acknowledged only once its work is done,
         # and given back to the queue if the worker dies in the middle.
@@ -39,6 +43,17 @@ def celery_init_app(app: Flask) -> Celery:
     return celery_app
 
 
-def enqueue(app: Flask, task_name: str, *args) -> None:
-    """Send a task by name (the API never imports the worker); call after the commit."""
-    app.extensions["celery"].send_task(task_name, args=args)
+def enqueue(app: Flask, task_name: str, *args) -> bool:
+    """Send a task by name (the API never imports the worker); call after the commit.
+
+    A broker that is down must not fail the request: the work is recorded in the database and
+    a periodic sweep (or the next reader) catches up. Returns whether the message was sent.
+    """
+    try:
+        app.extensions["celery"].send_task(
+            task_name, args=args, retry=True, retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
+        )
+        return True
+    except Exception:  # noqa: BLE001 - the broker's errors vary by transport
+        log.warning("could not enqueue %s%r; a sweep will catch up", task_name, args, exc_info=True)
+        return False

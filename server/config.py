@@ -38,7 +38,20 @@ class Config:
         # Werkzeug's scrypt; tests lower the work factor (still scrypt) to stay fast.
         self.PASSWORD_HASH_METHOD = env.get("PASSWORD_HASH_METHOD", "scrypt")
         self.TOKEN_EXPIRES_SECONDS = _int("TOKEN_EXPIRES_SECONDS", 12 * 3600)
-        self.MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024) + 64 * 1024
+        self.MAX_UPLOAD_BYTES = _int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+        self.MAX_IMAGE_PIXELS = _int("MAX_IMAGE_PIXELS", 50_000_000)
+        # A request body may carry one photo plus its form fields; anything larger is a 413.
+        self.MAX_CONTENT_LENGTH = self.MAX_UPLOAD_BYTES + 64 * 1024
+        self.PHOTO_URL_TTL_SECONDS = _int("PHOTO_URL_TTL_SECONDS", 3600)
+        # A photo taken this long before (or after) it was submitted is flagged `stale`.
+        self.PHOTO_STALE_HOURS = _int("PHOTO_STALE_HOURS", 72)
+        # Default rectification deadline (days after found_at, to the end of that park day).
+        self.DEADLINE_DAYS = {
+            "general": _int("DEADLINE_DAYS_GENERAL", 7),
+            "major": _int("DEADLINE_DAYS_MAJOR", 30),
+        }
+        # Times from phones may run a little ahead of the server's clock.
+        self.FUTURE_TOLERANCE_MINUTES = _int("FUTURE_TOLERANCE_MINUTES", 10)
         self.SMTP_URL = env.get("SMTP_URL")
         self.MAIL_FROM = env.get("MAIL_FROM", "park-safety@localhost")
         self.WEBHOOK_URLS = env.get("WEBHOOK_URLS")

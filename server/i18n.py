@@ -98,6 +98,97 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "用户名为 3 到 80 位字母、数字或 _ . @ -。",
         "en": "A username has 3 to 80 letters, digits or _ . @ -.",
     },
+    "client_uuid_reused": {
+        "zh": "该 client_uuid 已用于另一份不同的提交，请为新记录生成新的 UUID。",
+        "en": "This client_uuid was already used for a different submission; generate a new UUID for a new record.",
+    },
+    "finished_before_started": {"zh": "结束时间不能早于开始时间。", "en": "The end is before the start."},
+    "time_in_future": {
+        "zh": "时间不能晚于当前时间（允许误差 {minutes} 分钟）。",
+        "en": "The time is in the future (more than {minutes} minutes ahead).",
+    },
+    "enterprise_not_visible": {
+        "zh": "企业不存在或不在您的负责范围内。",
+        "en": "No such enterprise in your scope.",
+    },
+    "inspection_not_visible": {
+        "zh": "检查记录不存在，或不是对该企业的检查。",
+        "en": "No such inspection of this enterprise.",
+    },
+    "inspection_required": {
+        "zh": "网格员登记隐患须关联检查记录（inspection_id）。",
+        "en": "An inspector registers hazards within an inspection (inspection_id).",
+    },
+    "self_check_no_inspection": {
+        "zh": "企业自查上报的隐患不关联检查记录。",
+        "en": "A self-reported hazard has no inspection_id.",
+    },
+    "self_check_kind_for_enterprises": {
+        "zh": "企业自查由企业直接上报隐患，不创建检查记录。",
+        "en": "Self-checks are reported by enterprises as hazards, not as inspections.",
+    },
+    "major_needs_plan": {
+        "zh": "重大隐患必须填写治理方案（五落实：责任、措施、资金、时限、预案）。",
+        "en": "A major hazard needs its plan (responsible, measures, funds, deadline, contingency).",
+    },
+    "deadline_before_found": {
+        "zh": "整改期限不能早于发现时间。",
+        "en": "The deadline is before the hazard was found.",
+    },
+    "completed_before_found": {
+        "zh": "整改完成时间不能早于隐患发现时间。",
+        "en": "The rectification is dated before the hazard was found.",
+    },
+    "extension_not_later": {
+        "zh": "延期后的期限必须晚于当前期限。",
+        "en": "The new deadline must be later than the current one.",
+    },
+    "rejection_needs_comment": {
+        "zh": "验收不通过时必须填写原因。",
+        "en": "A rejection needs a comment.",
+    },
+    "transition_not_allowed": {
+        "zh": "隐患当前状态为“{status}”，不能{action}。",
+        "en": "The hazard is {status}; it cannot be {action_en}.",
+    },
+    "needs_after_photo": {
+        "zh": "提交整改前，请先上传至少一张整改后照片。",
+        "en": "Upload at least one after photo before submitting the rectification.",
+    },
+    "enterprise_after_photos_only": {
+        "zh": "企业只能上传整改后照片。",
+        "en": "Enterprises upload after photos only.",
+    },
+    "photo_hazard_closed": {
+        "zh": "隐患已销号，不能再上传照片。",
+        "en": "The hazard is closed; no more photos.",
+    },
+    "after_photo_not_now": {
+        "zh": "隐患当前状态为“{status}”，不能上传整改后照片。",
+        "en": "The hazard is {status}; after photos cannot be added now.",
+    },
+    "photo_file_missing": {"zh": "请上传照片文件（file）。", "en": "Send the photo as the file field."},
+    "photo_too_large": {
+        "zh": "照片文件过大（上限 {limit_mb} MB）。",
+        "en": "The photo is too large (limit {limit_mb} MB).",
+    },
+    "photo_too_many_pixels": {
+        "zh": "照片像素过多（上限 {limit_mp} 百万像素）。",
+        "en": "The photo has too many pixels (limit {limit_mp} megapixels).",
+    },
+    "photo_not_image": {
+        "zh": "不是支持的图片格式，请上传 JPEG、PNG、WebP 或 HEIC 照片。",
+        "en": "Not a supported image; upload a JPEG, PNG, WebP or HEIC photo.",
+    },
+    "photo_corrupt": {
+        "zh": "照片文件已损坏或不完整，请重新拍摄或上传。",
+        "en": "The photo is damaged or incomplete; take or upload it again.",
+    },
+    "photo_empty": {"zh": "照片文件为空。", "en": "The photo file is empty."},
+    "bad_signature": {
+        "zh": "链接已过期或无效，请刷新后重试。",
+        "en": "The link has expired or is invalid; reload and try again.",
+    },
     "page_out_of_range": {"zh": "页码超出范围。", "en": "Page out of range."},
 }
 

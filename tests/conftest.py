@@ -6,7 +6,9 @@ Set TEST_DATABASE_URL (a PostgreSQL server where databases may be created) and T
 
 from __future__ import annotations
 
+import io
 import os
+import shutil
 import uuid
 from dataclasses import dataclass, field
 
@@ -93,11 +95,12 @@ def _empty_tables(app) -> None:
 
 @pytest.fixture
 def app(session_app):
-    """The app of the current backend, with every table emptied after the test."""
+    """The app of the current backend, with every table and the media folder emptied after the test."""
     with session_app.app_context():
         yield session_app
         db.session.remove()
     _empty_tables(session_app)
+    shutil.rmtree(session_app.config["MEDIA_ROOT"], ignore_errors=True)
 
 
 @pytest.fixture
@@ -177,3 +180,91 @@ def world(app, client) -> World:
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "system: starts the whole system as the README does (API, worker, beat)")
+
+
+PLAN_FOR_TESTS = {
+    "responsible": "总经理 王海",
+    "measures": "停用并更换储罐",
+    "funds": 150000,
+    "deadline": "2099-03-31",
+    "contingency": "应急预案见附件",
+}
+
+
+def new_uuid() -> str:
+    return str(uuid.uuid4())
+
+
+def park_iso(days: float = 0, hours: float = 0) -> str:
+    """An ISO time in park time (+08:00), relative to now."""
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    moment = datetime.now(UTC) + timedelta(days=days, hours=hours)
+    return moment.astimezone(ZoneInfo("Asia/Shanghai")).isoformat()
+
+
+@pytest.fixture
+def phone(world):
+    """Helpers that act through the API as the phones do."""
+    return Phone(world)
+
+
+def small_jpeg(seed: int | None = None) -> bytes:
+    """A small real JPEG, different for each seed."""
+    from PIL import Image
+
+    seed = uuid.uuid4().int % 2**24 if seed is None else seed
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (seed % 256, (seed >> 8) % 256, (seed >> 16) % 256)).save(out, "JPEG")
+    return out.getvalue()
+
+
+class Phone:
+    def __init__(self, world: World):
+        self.w = world
+
+    def inspection(self, username="insp_a", enterprise=0, **extra) -> dict:
+        body = {
+            "client_uuid": new_uuid(),
+            "enterprise_id": self.w.enterprises[enterprise].id,
+            "kind": "routine",
+            "started_at": park_iso(hours=-2),
+        }
+        body.update(extra)
+        r = self.w.post(username, "/api/v1/inspections", json=body)
+        assert r.status_code == 201, r.get_json()
+        return r.get_json()
+
+    def hazard_body(self, inspection: dict | None, enterprise=0, **extra) -> dict:
+        body = {
+            "client_uuid": new_uuid(),
+            "enterprise_id": self.w.enterprises[enterprise].id,
+            "location": "二号车间东侧配电间",
+            "description": "配电箱前堆放纸箱等可燃物，占用检修通道",
+            "category": "electrical",
+            "level": "general",
+            "found_at": park_iso(hours=-1),
+        }
+        if inspection:
+            body["inspection_id"] = inspection["id"]
+        body.update(extra)
+        return body
+
+    def hazard(self, username="insp_a", enterprise=0, **extra) -> dict:
+        inspection = self.inspection(username, enterprise) if username.startswith("insp") else None
+        r = self.w.post(username, "/api/v1/hazards", json=self.hazard_body(inspection, enterprise, **extra))
+        assert r.status_code == 201, r.get_json()
+        return r.get_json()
+
+    def photo(self, username, hazard_id, stage, data: bytes | None = None, name="photo.jpg", **form):
+        data = data if data is not None else small_jpeg()
+        return self.w.client.post(
+            f"/api/v1/hazards/{hazard_id}/photos",
+            data={"stage": stage, "file": (io.BytesIO(data), name), **form},
+            headers=self.w.headers(username),
+            content_type="multipart/form-data",
+        )
+
+    def notices(self, username) -> list[dict]:
+        return self.w.get(username, "/api/v1/notifications").get_json()["items"]

@@ -68,7 +68,7 @@ class Hazard(db.Model):
     __table_args__ = (
         sa.CheckConstraint("deadline >= found_at", name="deadline_not_before_found"),
         sa.CheckConstraint("(status = 'closed') = (closed_at IS NOT NULL)", name="closed_iff_closed_at"),
-        sa.CheckConstraint("(source = 'self_check') = (inspection_id IS NULL)", name="inspection_iff_not_self_check"),
+        sa.CheckConstraint("source <> 'self_check' OR inspection_id IS NULL", name="self_check_has_no_inspection"),
         # open/overdue by enterprise and by grid; found_at and closed_at ranges for statistics
         sa.Index("ix_hazards_enterprise_status_deadline", "enterprise_id", "status", "deadline"),
         sa.Index("ix_hazards_grid_status_deadline", "grid_id", "status", "deadline"),
