@@ -54,6 +54,17 @@ def make_app(database_url: str, tmp_path, **overrides):
     return create_app(config)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def clean_broker():
+    """Start every run with an empty Redis test database: no stale task messages."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    client.flushdb()
+    yield
+    client.flushdb()
+
+
 @pytest.fixture(scope="session", params=["postgresql", "sqlite"])
 def backend(request, tmp_path_factory):
     """A migrated, empty database of each kind; yields its SQLAlchemy URL."""
