@@ -127,7 +127,7 @@ def _mobile(rng: random.Random) -> str:
     )
 
 
-def load_demo(seed: int = 2026) -> dict[str, int]:
+def load_demo(seed: int = 2026, with_activity: bool = True) -> dict[str, int]:
     rng = random.Random(seed)
     counts = {"grids": 0, "enterprises": 0, "users": 0}
 
@@ -191,4 +191,8 @@ def load_demo(seed: int = 2026) -> dict[str, int]:
             enterprise_id=enterprise.id,
         )
         counts["users"] += 1
+    if with_activity:
+        from server.demo_activity import load_activity
+
+        counts.update(load_activity(seed))
     return counts

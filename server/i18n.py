@@ -156,8 +156,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Upload at least one after photo before submitting the rectification.",
     },
     "enterprise_after_photos_only": {
-        "zh": "企业只能上传整改后照片。",
-        "en": "Enterprises upload after photos only.",
+        "zh": "企业只能上传整改后照片（自查上报的隐患除外）。",
+        "en": "Enterprises upload after photos only (except to hazards they reported themselves).",
     },
     "photo_hazard_closed": {
         "zh": "隐患已销号，不能再上传照片。",

@@ -9,6 +9,7 @@ from server.demo import DEMO_PASSWORD
 from server.enterprises import creditcode
 from server.enterprises.models import Enterprise
 from server.extensions import db
+from server.hazards.models import Hazard
 from tests.conftest import count
 
 
@@ -61,6 +62,28 @@ def test_demo_data_builds_a_believable_park(runner, client, app):
     for username in ("admin", "office", "leader", "inspector1", "e001"):
         r = client.post("/api/v1/auth/token", json={"username": username, "password": DEMO_PASSWORD})
         assert r.status_code == 200, username
+    # a year of field work, in every state, told through the API
+    token = client.post("/api/v1/auth/token", json={"username": "office", "password": DEMO_PASSWORD}).get_json()
+    office = {"Authorization": f"Bearer {token['access_token']}"}
+    total = lambda query: client.get(f"/api/v1/hazards?{query}", headers=office).get_json()["total"]  # noqa: E731
+    assert total("") > 150
+    for status in ("registered", "awaiting_verification", "closed"):
+        assert total(f"status={status}") > 0, status
+    assert total("overdue=true") > 0 and total("level=major") == 2 and total("source=self_check") > 0
+    inspections = client.get("/api/v1/inspections?per_page=1", headers=office).get_json()["total"]
+    assert inspections > 300
+    closed = db.session.execute(sa.select(Hazard).where(Hazard.status == "closed")).scalars().all()
+    for hazard in closed[:20]:
+        actions = [e.action for e in hazard.history]
+        assert actions[0] == "registered" and actions[-1] == "closed"
+        assert all(a.at <= b.at for a, b in zip(hazard.history, hazard.history[1:], strict=False))
+        assert {p.stage for p in hazard.photos} == {"before", "after"}
+    found = sorted(h.found_at for h in db.session.execute(sa.select(Hazard)).scalars())
+    assert (found[-1] - found[0]).days > 300
+    major = client.get("/api/v1/hazards?level=major", headers=office).get_json()["items"][0]
+    assert major["plan"]["funds"] > 0
+    detail = client.get(f"/api/v1/hazards/{closed[0].id}", headers=office).get_json()
+    assert client.get(detail["photos"][0]["urls"]["thumbnail"]).status_code == 200
     # once loaded, --if-empty leaves it alone
     result = runner.invoke(args=["demo-data", "--if-empty"])
     assert result.exit_code == 0 and "nothing done" in result.output

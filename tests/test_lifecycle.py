@@ -45,7 +45,7 @@ def test_a_hazard_goes_round_the_whole_loop(world, phone):
     assert r.status_code == 409
     assert r.get_json()["message"] == "提交整改前，请先上传至少一张整改后照片。"
     r = phone.photo("ent_a", hid, "before")
-    assert r.status_code == 403 and r.get_json()["message"] == "企业只能上传整改后照片。"
+    assert r.status_code == 403 and r.get_json()["message"] == "企业只能上传整改后照片（自查上报的隐患除外）。"
     assert count(Rectification) == 0 and len(history(w, hid)) == 2
 
     # 3. after photo, rectification → awaiting_verification; the inspector is told

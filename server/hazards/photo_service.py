@@ -11,7 +11,7 @@ import hmac
 import os
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -64,7 +64,8 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 
 def check_may_add(user, hazard: Hazard, stage: str) -> None:
-    if user.role == "enterprise" and stage != "after":
+    # Enterprises add after photos; before photos only to the hazards they reported themselves.
+    if user.role == "enterprise" and stage != "after" and hazard.source != "self_check":
         raise Forbidden("enterprise_after_photos_only")
     if hazard.status == "closed":
         raise Conflict("photo_hazard_closed")
@@ -83,7 +84,9 @@ def same_photo(hazard_id: int, sha256: str, client_uuid: str | None) -> Photo | 
     return found[0] if found else None
 
 
-def add_photo(user, hazard: Hazard, stage: str, client_uuid: str | None, upload: FileStorage) -> tuple[Photo, bool]:
+def add_photo(
+    user, hazard: Hazard, stage: str, client_uuid: str | None, upload: FileStorage, now: datetime | None = None
+) -> tuple[Photo, bool]:
     """Check and keep an uploaded photo; returns (photo, created). The view commits, then enqueues."""
     check_may_add(user, hazard, stage)
     config = current_app.config
@@ -95,7 +98,7 @@ def add_photo(user, hazard: Hazard, stage: str, client_uuid: str | None, upload:
     existing = same_photo(hazard.id, info.sha256, client_uuid)
     if existing is not None:
         return existing, False
-    now = utcnow()
+    now = now or utcnow()
     taken_at = to_utc(info.taken_at) if info.taken_at else None
     stale = taken_at is not None and abs(now - taken_at) > timedelta(hours=config["PHOTO_STALE_HOURS"])
     key = f"photos/{hazard.id}/{uuid.uuid4().hex}.{info.extension}"

@@ -13,16 +13,18 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 import pillow_heif
 from PIL import ExifTags, Image, ImageFile, UnidentifiedImageError
 
 pillow_heif.register_heif_opener()
+
+T = TypeVar("T")
 
 JPEG_QUALITY = 85
 RESAMPLE = Image.Resampling.BICUBIC  # as Image.thumbnail; the JPEG path is already low-passed by DCT scaling
@@ -143,7 +145,7 @@ def derive_images(
 @contextlib.contextmanager
 def _open(source: str | Path | bytes) -> Iterator[ImageFile.ImageFile]:
     """Open an image of an accepted format (header only), turning failures into PhotoRejected."""
-    with io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb") as fp:
+    with open(source, "rb") if isinstance(source, str | os.PathLike) else io.BytesIO(source) as fp:
         try:
             im = Image.open(fp, formats=_OPEN_FORMATS)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -172,7 +174,7 @@ def _exif(im: Image.Image) -> Image.Exif:
         return Image.Exif()
 
 
-def _safely(read: Any, exif: Image.Exif) -> Any:
+def _safely(read: Callable[[Image.Exif], T], exif: Image.Exif) -> T | None:
     """Run a metadata reader; malformed EXIF gives None rather than an error."""
     try:
         return read(exif)

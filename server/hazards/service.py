@@ -60,11 +60,11 @@ def default_deadline(level: str, found_at: datetime) -> datetime:
     return datetime.combine(day, time(23, 59, 59), tzinfo=park_tz())
 
 
-def _event(hazard: Hazard, user, action: str, from_status, to_status, comment=None, data=None) -> None:
+def _event(hazard: Hazard, user, action: str, from_status, to_status, now: datetime, comment=None, data=None) -> None:
     db.session.add(
         HazardEvent(
             hazard_id=hazard.id,
-            at=utcnow(),
+            at=now,
             actor_id=user.id,
             action=action,
             from_status=from_status,
@@ -93,7 +93,9 @@ def _inspectors_to_tell(hazard: Hazard):
     return grid_inspectors(hazard.enterprise.grid_id)
 
 
-def register_hazard(user, data: dict) -> Hazard:
+def register_hazard(user, data: dict, now: datetime | None = None) -> Hazard:
+    """`now` is the server's time of the action: the clock, except when demo data replays a year."""
+    now = now or utcnow()
     enterprise = visible_enterprise(user, data["enterprise_id"])
     inspection_id = data.get("inspection_id")
     if user.role == "enterprise":
@@ -109,7 +111,7 @@ def register_hazard(user, data: dict) -> Hazard:
             if inspection is None or inspection.enterprise_id != enterprise.id:
                 raise invalid_field("inspection_id", "inspection_not_visible")
     found_at = to_utc(data["found_at"])
-    not_in_future("found_at", found_at)
+    not_in_future("found_at", found_at, now)
     deadline = to_utc(data["deadline"]) if data.get("deadline") else to_utc(default_deadline(data["level"], found_at))
     if deadline < found_at:
         raise invalid_field("deadline", "deadline_before_found")
@@ -137,18 +139,18 @@ def register_hazard(user, data: dict) -> Hazard:
         plan_funds=yuan(plan.get("funds")),
         plan_deadline=plan.get("deadline"),
         plan_contingency=plan.get("contingency"),
-        received_at=utcnow(),
+        received_at=now,
     )
     db.session.add(hazard)
     db.session.flush()
-    _event(hazard, user, "registered", None, "registered")
+    _event(hazard, user, "registered", None, "registered", now)
     if source == "self_check":
-        notify(grid_inspectors(enterprise.grid_id), "self_check_reported", hazard)
+        notify(grid_inspectors(enterprise.grid_id), "self_check_reported", hazard, now=now)
     else:
-        notify(enterprise_users(enterprise.id), "hazard_registered", hazard)
+        notify(enterprise_users(enterprise.id), "hazard_registered", hazard, now=now)
     if hazard.level == "major":
         # Major hazards are escalated to the office and the leadership at once (SPEC.md).
-        notify(staff("office", "leader"), "major_hazard", hazard)
+        notify(staff("office", "leader"), "major_hazard", hazard, now=now)
     db.session.flush()
     return hazard
 
@@ -161,10 +163,11 @@ def pending_after_photos(hazard: Hazard) -> list[Photo]:
     return list(db.session.execute(stmt).scalars())
 
 
-def submit_rectification(user, hazard: Hazard, data: dict) -> Hazard:
+def submit_rectification(user, hazard: Hazard, data: dict, now: datetime | None = None) -> Hazard:
+    now = now or utcnow()
     _require_status(hazard, "registered", "rectification_submitted")
     completed_at = to_utc(data["completed_at"])
-    not_in_future("completed_at", completed_at)
+    not_in_future("completed_at", completed_at, now)
     if completed_at < hazard.found_at:
         raise invalid_field("completed_at", "completed_before_found")
     photos = pending_after_photos(hazard)
@@ -176,7 +179,7 @@ def submit_rectification(user, hazard: Hazard, data: dict) -> Hazard:
         cost=yuan(data.get("cost")),
         completed_at=completed_at,
         submitted_by_id=user.id,
-        submitted_at=utcnow(),
+        submitted_at=now,
     )
     db.session.add(rect)
     db.session.flush()
@@ -189,36 +192,43 @@ def submit_rectification(user, hazard: Hazard, data: dict) -> Hazard:
         "rectification_submitted",
         "registered",
         "awaiting_verification",
+        now,
         data["description"],
         {"rectification_id": rect.id, "photo_ids": [p.id for p in photos]},
     )
-    notify(_inspectors_to_tell(hazard), "rectification_submitted", hazard)
+    notify(_inspectors_to_tell(hazard), "rectification_submitted", hazard, now=now)
     db.session.flush()
     return hazard
 
 
-def verify(user, hazard: Hazard, accepted: bool, comment: str | None) -> Hazard:
+def verify(user, hazard: Hazard, accepted: bool, comment: str | None, now: datetime | None = None) -> Hazard:
+    now = now or utcnow()
     _require_status(hazard, "awaiting_verification", "verified")
     rect = latest_rectification(hazard)
     db.session.add(
         Verification(
-            hazard_id=hazard.id, rectification_id=rect.id, verifier_id=user.id, accepted=accepted, comment=comment
+            hazard_id=hazard.id,
+            rectification_id=rect.id,
+            verifier_id=user.id,
+            accepted=accepted,
+            comment=comment,
+            at=now,
         )
     )
-    now = utcnow()
     if accepted:
         hazard.status, hazard.closed_at, hazard.closed_by_id = "closed", now, user.id
-        _event(hazard, user, "closed", "awaiting_verification", "closed", comment)
-        notify(enterprise_users(hazard.enterprise_id), "hazard_closed", hazard)
+        _event(hazard, user, "closed", "awaiting_verification", "closed", now, comment)
+        notify(enterprise_users(hazard.enterprise_id), "hazard_closed", hazard, now=now)
     else:
         hazard.status = "registered"
-        _event(hazard, user, "rejected", "awaiting_verification", "registered", comment)
-        notify(enterprise_users(hazard.enterprise_id), "rectification_rejected", hazard, comment)
+        _event(hazard, user, "rejected", "awaiting_verification", "registered", now, comment)
+        notify(enterprise_users(hazard.enterprise_id), "rectification_rejected", hazard, comment, now=now)
     db.session.flush()
     return hazard
 
 
-def extend_deadline(user, hazard: Hazard, deadline: datetime, reason: str) -> Hazard:
+def extend_deadline(user, hazard: Hazard, deadline: datetime, reason: str, now: datetime | None = None) -> Hazard:
+    now = now or utcnow()
     if hazard.status == "closed":
         _require_status(hazard, "registered", "extended")
     deadline = to_utc(deadline)
@@ -232,9 +242,10 @@ def extend_deadline(user, hazard: Hazard, deadline: datetime, reason: str) -> Ha
         "deadline_extended",
         hazard.status,
         hazard.status,
+        now,
         reason,
         {"from": previous.isoformat(), "to": deadline.isoformat(), "original": hazard.original_deadline.isoformat()},
     )
-    notify(enterprise_users(hazard.enterprise_id), "deadline_extended", hazard, reason)
+    notify(enterprise_users(hazard.enterprise_id), "deadline_extended", hazard, reason, now=now)
     db.session.flush()
     return hazard

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -24,19 +24,20 @@ def visible_enterprise(user, enterprise_id: int) -> Enterprise:
     return enterprise
 
 
-def not_in_future(field: str, value) -> None:
+def not_in_future(field: str, value, now: datetime | None = None) -> None:
     minutes = current_app.config["FUTURE_TOLERANCE_MINUTES"]
-    if to_utc(value) > utcnow() + timedelta(minutes=minutes):
+    if to_utc(value) > (now or utcnow()) + timedelta(minutes=minutes):
         raise invalid_field(field, "time_in_future", minutes=minutes)
 
 
-def create_inspection(user, data: dict) -> Inspection:
+def create_inspection(user, data: dict, now: datetime | None = None) -> Inspection:
+    now = now or utcnow()
     if data["kind"] == "self_check":
         raise invalid_field("kind", "self_check_kind_for_enterprises")
     enterprise = visible_enterprise(user, data["enterprise_id"])
-    not_in_future("started_at", data["started_at"])
+    not_in_future("started_at", data["started_at"], now)
     if data.get("finished_at"):
-        not_in_future("finished_at", data["finished_at"])
+        not_in_future("finished_at", data["finished_at"], now)
     inspection = Inspection(
         client_uuid=str(data["client_uuid"]),
         request_hash=data["request_hash"],
@@ -50,7 +51,7 @@ def create_inspection(user, data: dict) -> Inspection:
         lat=data.get("lat"),
         lon=data.get("lon"),
         notes=data.get("notes"),
-        received_at=utcnow(),
+        received_at=now,
     )
     db.session.add(inspection)
     db.session.flush()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -93,7 +94,9 @@ def _params(hazard, lang: str, comment: str | None) -> dict[str, str]:
     }
 
 
-def notify(users: Iterable[User], kind: str, hazard, comment: str | None = None) -> list[Notification]:
+def notify(
+    users: Iterable[User], kind: str, hazard, comment: str | None = None, now: datetime | None = None
+) -> list[Notification]:
     """Add one notice per distinct active user; the caller commits."""
     created = []
     seen: set[int] = set()
@@ -110,7 +113,7 @@ def notify(users: Iterable[User], kind: str, hazard, comment: str | None = None)
             title=title.format(**params),
             body=body.format(**params),
             hazard_id=hazard.id,
-            created_at=utcnow(),
+            created_at=now or utcnow(),
         )
         db.session.add(note)
         created.append(note)
