@@ -79,6 +79,7 @@ def _register_blueprints(app: Flask, api) -> None:
     from server.hazards.api import photos_blp
     from server.inspections.api import blp as inspections_blp
     from server.notifications.api import blp as notifications_blp
+    from server.reminders.api import blp as reminders_blp
 
     for blp in (
         system.blp,
@@ -90,6 +91,7 @@ def _register_blueprints(app: Flask, api) -> None:
         hazards_blp,
         photos_blp,
         notifications_blp,
+        reminders_blp,
     ):
         api.register_blueprint(blp)
     app.register_blueprint(system.docs_assets)

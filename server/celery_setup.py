@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from celery import Celery, Task
+from celery.schedules import crontab
 from flask import Flask
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ def celery_init_app(app: Flask) -> Celery:
         timezone=app.config["PARK_TIMEZONE"],
         enable_utc=True,
         beat_schedule_filename=str(Path(app.instance_path) / "celerybeat-schedule"),
-        beat_schedule={},
+        beat_schedule=_beat_schedule(app),
     )
     if broker.startswith("redis"):
         # A message not acknowledged within this time is delivered again (acks_late + crash).
@@ -43,7 +44,20 @@ def celery_init_app(app: Flask) -> Celery:
     return celery_app
 
 
-def enqueue(app: Flask, task_name: str, *args) -> bool:
+def _beat_schedule(app: Flask) -> dict:
+    """What beat runs: the reminder sweep, the office's daily digest (park time), photo catch-up."""
+    hour, minute = (int(part) for part in app.config["DIGEST_TIME"].split(":"))
+    return {
+        "sweep-reminders": {
+            "task": "worker.tasks.sweep_reminders",
+            "schedule": timedelta(minutes=app.config["REMINDER_SWEEP_MINUTES"]),
+        },
+        "send-digest": {"task": "worker.tasks.send_digest", "schedule": crontab(hour=hour, minute=minute)},
+        "derive-pending-photos": {"task": "worker.tasks.derive_pending_photos", "schedule": timedelta(minutes=10)},
+    }
+
+
+def enqueue(app: Flask, task_name: str, *args, countdown: float | None = None) -> bool:
     """Send a task by name (the API never imports the worker); call after the commit.
 
     A broker that is down must not fail the request: the work is recorded in the database and
@@ -51,7 +65,11 @@ def enqueue(app: Flask, task_name: str, *args) -> bool:
     """
     try:
         app.extensions["celery"].send_task(
-            task_name, args=args, retry=True, retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
+            task_name,
+            args=args,
+            countdown=countdown,
+            retry=True,
+            retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.5},
         )
         return True
     except Exception:  # noqa: BLE001 - the broker's errors vary by transport

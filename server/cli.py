@@ -67,6 +67,57 @@ def demo_data_command(if_empty, seed):
     click.echo(f"log in as admin / office / leader / inspector1 / e001 with password {summary_password()}")
 
 
+def _at(value: str | None):
+    from datetime import datetime
+
+    from server.timeutil import to_utc
+
+    return to_utc(datetime.fromisoformat(value)) if value else None
+
+
+@click.command("sweep-reminders")
+@click.option("--at", "at", help="ISO time to run the sweep at (park time without an offset); default now.")
+@click.option("--deliver/--enqueue", default=False, help="Send the deliveries here instead of through the worker.")
+def sweep_reminders_command(at, deliver):
+    """Run one reminder sweep now (what beat runs every few minutes)."""
+    from server.reminders.service import deliver as deliver_now
+    from server.reminders.service import sweep
+
+    now = _at(at)
+    result = sweep(now, send=not deliver)
+    click.echo(
+        f"sweep: {result.hazards} hazards at a new stage {result.stages}, {result.created} deliveries recorded, "
+        f"{result.requeued} re-queued"
+    )
+    if deliver:
+        _deliver_all(deliver_now, now)
+
+
+def _deliver_all(deliver_now, now) -> None:
+    from server.reminders.models import ReminderDelivery
+
+    ids = list(db.session.execute(sa.select(ReminderDelivery.id).where(ReminderDelivery.status == "pending")).scalars())
+    result = deliver_now(ids, now)
+    click.echo(
+        f"delivered: {result.sent} sent, {result.held} held, {result.cancelled} cancelled, {result.failed} failed"
+    )
+
+
+@click.command("send-digest")
+@click.option("--at", "at", help="ISO time (park time without an offset); default now.")
+@click.option("--deliver/--enqueue", default=False, help="Send here instead of through the worker.")
+def send_digest_command(at, deliver):
+    """Send the office's daily digest of overdue hazards."""
+    from server.reminders.service import deliver as deliver_now
+    from server.reminders.service import send_digest
+
+    now = _at(at)
+    ids = send_digest(now, send=not deliver)
+    click.echo(f"digest: {len(ids)} deliveries recorded")
+    if deliver:
+        _deliver_all(deliver_now, now)
+
+
 def summary_password() -> str:
     from server.demo import DEMO_PASSWORD
 
@@ -76,3 +127,5 @@ def summary_password() -> str:
 def init_app(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(demo_data_command)
+    app.cli.add_command(sweep_reminders_command)
+    app.cli.add_command(send_digest_command)

@@ -89,7 +89,7 @@ REMINDER_STAGES = {
     "digest": ("每日汇总", "Daily digest"),
 }
 REMINDER_CHANNELS = ("in_app", "email", "webhook", "sms")
-DELIVERY_STATUSES = ("pending", "sent", "failed", "held")
+DELIVERY_STATUSES = ("pending", "sent", "failed", "held", "cancelled")
 BRIEF_STATUSES = ("pending", "ready", "failed")
 
 

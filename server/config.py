@@ -57,6 +57,17 @@ class Config:
         self.WEBHOOK_URLS = env.get("WEBHOOK_URLS")
         self.SMS_GATEWAY_URL = env.get("SMS_GATEWAY_URL")
         self.QUIET_HOURS = env.get("QUIET_HOURS", "22:00-07:00")
+        # Reminders (跟踪督办): stage thresholds, schedule, retries.
+        self.REMINDER_DUE_SOON_HOURS = _int("REMINDER_DUE_SOON_HOURS", 24)
+        self.REMINDER_ESCALATE_DAYS = _int("REMINDER_ESCALATE_DAYS", 3)
+        self.REMINDER_SUPERVISE_DAYS = _int("REMINDER_SUPERVISE_DAYS", 7)
+        self.REMINDER_SWEEP_MINUTES = _int("REMINDER_SWEEP_MINUTES", 15)
+        self.REMINDER_MAX_ATTEMPTS = _int("REMINDER_MAX_ATTEMPTS", 5)
+        self.REMINDER_RETRY_BASE_SECONDS = float(env.get("REMINDER_RETRY_BASE_SECONDS", 30))
+        self.REMINDER_RETRY_MAX_SECONDS = float(env.get("REMINDER_RETRY_MAX_SECONDS", 3600))
+        self.REMINDER_CLAIM_TIMEOUT_SECONDS = _int("REMINDER_CLAIM_TIMEOUT_SECONDS", 300)
+        self.REMINDER_BATCH_SIZE = _int("REMINDER_BATCH_SIZE", 200)
+        self.DIGEST_TIME = env.get("DIGEST_TIME", "08:30")
         self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 
 

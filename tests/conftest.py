@@ -279,3 +279,7 @@ class Phone:
 
     def notices(self, username) -> list[dict]:
         return self.w.get(username, "/api/v1/notifications").get_json()["items"]
+
+
+# Real SMTP and HTTP receivers (aiosmtpd, http.server), for every test module.
+from tests.receivers import http_receiver, smtp_server  # noqa: E402,F401

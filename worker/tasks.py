@@ -18,3 +18,39 @@ def derive_photo(photo_id: int) -> bool:
     from server.hazards.photo_service import derive
 
     return derive(photo_id)
+
+
+@shared_task(name="worker.tasks.derive_pending_photos", acks_late=True)
+def derive_pending_photos() -> int:
+    """Catch up on photos whose derivation message was lost (the broker was down at upload)."""
+    from server.hazards.photo_service import enqueue_pending_derivations
+
+    return enqueue_pending_derivations()
+
+
+@shared_task(name="worker.tasks.sweep_reminders", acks_late=True)
+def sweep_reminders() -> dict:
+    """One reminder sweep: record the deliveries due and enqueue them in batches."""
+    from server.reminders.service import sweep
+
+    result = sweep()
+    return {"hazards": result.hazards, "created": result.created, "requeued": result.requeued}
+
+
+@shared_task(name="worker.tasks.deliver_reminders", acks_late=True)
+def deliver_reminders(delivery_ids: list[int]) -> dict:
+    """Send a batch of deliveries; failed ones come back after their back-off."""
+    from server.reminders.service import deliver, enqueue_batches
+
+    result = deliver(delivery_ids)
+    for countdown, ids in result.retry.items():
+        enqueue_batches(ids, countdown=countdown)
+    return {"sent": result.sent, "failed": result.failed, "held": result.held, "cancelled": result.cancelled}
+
+
+@shared_task(name="worker.tasks.send_digest", acks_late=True)
+def send_digest() -> int:
+    """The office's daily list of overdue hazards."""
+    from server.reminders.service import send_digest
+
+    return len(send_digest())

@@ -158,6 +158,16 @@ def derive(photo_id: int) -> bool:
     return True
 
 
+def enqueue_pending_derivations(older_than: timedelta = timedelta(minutes=1)) -> int:
+    """Enqueue the derivation of photos still waiting for it (their message was lost)."""
+    from server.celery_setup import enqueue
+
+    ids = db.session.execute(
+        sa.select(Photo.id).where(Photo.derived.is_(False), Photo.created_at < utcnow() - older_than)
+    ).scalars()
+    return sum(enqueue(current_app, "worker.tasks.derive_photo", photo_id) for photo_id in ids)
+
+
 # -- signed URLs ---------------------------------------------------------------------------------
 
 

@@ -39,13 +39,18 @@ def yuan(value: float | None) -> Decimal | None:
     return None if value is None else Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
+def days_late(deadline: datetime, now: datetime) -> int:
+    """Park-calendar days from the deadline to `now`, at least 1 (call only when now > deadline)."""
+    tz = park_tz()
+    return max(1, (now.astimezone(tz).date() - deadline.astimezone(tz).date()).days)
+
+
 def overdue_days(hazard: Hazard, now: datetime | None = None) -> int | None:
     """None when not overdue; else the park-calendar days past the (latest) deadline, at least 1."""
     now = now or utcnow()
     if hazard.status == "closed" or now <= hazard.deadline:
         return None
-    tz = park_tz()
-    return max(1, (now.astimezone(tz).date() - hazard.deadline.astimezone(tz).date()).days)
+    return days_late(hazard.deadline, now)
 
 
 def latest_rectification(hazard: Hazard) -> Rectification | None:

@@ -31,10 +31,13 @@ class ReminderDelivery(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     hold_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when a worker takes the row to send it; a claim older than the claim timeout is free again.
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         sa.Index("ix_reminder_deliveries_hazard_stage", "hazard_id", "stage"),
         sa.Index("ix_reminder_deliveries_status_created", "status", "created_at"),
+        sa.Index("ix_reminder_deliveries_user_id", "user_id"),
     )
