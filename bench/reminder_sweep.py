@@ -182,9 +182,12 @@ def main() -> None:
     db_url = f"{base}/{name}"
     redis.Redis.from_url(REDIS_URL).flushdb()
     sink = CountingSink()
-    controller = Controller(sink, hostname="127.0.0.1", port=0)
+    from tests.receivers import free_port
+
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
-    smtp_url = f"smtp://127.0.0.1:{controller.server.sockets[0].getsockname()[1]}"
+    smtp_url = f"smtp://127.0.0.1:{port}"
     tmp = Path(os.environ.get("TMPDIR", "/tmp")) / name
     tmp.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)

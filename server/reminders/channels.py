@@ -97,9 +97,18 @@ class Mailer:
         """Send one message; a refused recipient or any SMTP/network failure raises DeliveryError."""
         message = self._message(email)
         to_addr = parseaddr(email.to)[1] or email.to
-        smtp = self._connection()
+        reused = self._smtp is not None
+        smtp = self._connect()
         try:
-            smtp.send_message(message, from_addr=self._envelope_from, to_addrs=[to_addr])
+            try:
+                smtp.send_message(message, from_addr=self._envelope_from, to_addrs=[to_addr])
+            except smtplib.SMTPServerDisconnected:
+                if not reused:
+                    raise
+                # The idle connection was closed by the server: reconnect once and send.
+                self._drop()
+                smtp = self._connect()
+                smtp.send_message(message, from_addr=self._envelope_from, to_addrs=[to_addr])
         except smtplib.SMTPRecipientsRefused as exc:  # smtplib has already sent RSET
             code, reply = next(iter(exc.recipients.values()), (None, b""))
             raise DeliveryError(f"SMTP 服务器拒收收件人 {to_addr}：{code} {_text(reply)}".rstrip()) from None
@@ -124,17 +133,6 @@ class Mailer:
         except (ValueError, TypeError) as exc:
             raise DeliveryError(f"邮件无法生成：{exc}") from None
         return message
-
-    def _connection(self) -> smtplib.SMTP:
-        """The open connection if it still answers NOOP, otherwise a new one."""
-        if self._smtp is not None:
-            try:
-                if self._smtp.noop()[0] == 250:
-                    return self._smtp
-            except (smtplib.SMTPException, OSError):
-                pass
-            self._drop()
-        return self._connect()
 
     def _connect(self) -> smtplib.SMTP:
         if self._smtp is not None:

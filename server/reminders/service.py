@@ -134,15 +134,30 @@ class Target:
     found_by_role: str
 
 
+@dataclass(frozen=True)
+class Person:
+    """A user as the sweep needs them: plain values, so commits in the sweep reload nothing."""
+
+    id: int
+    role: str
+    email: str | None
+    phone: str | None
+    is_active: bool
+
+    @classmethod
+    def of(cls, user: User) -> Person:
+        return cls(user.id, user.role, user.email, user.phone, user.is_active)
+
+
 @dataclass
 class People:
     """Everyone a sweep may tell, loaded once per sweep."""
 
-    by_enterprise: dict[int, list[User]] = field(default_factory=dict)
-    by_grid: dict[int, list[User]] = field(default_factory=dict)
-    users: dict[int, User] = field(default_factory=dict)
-    office: list[User] = field(default_factory=list)
-    leader: list[User] = field(default_factory=list)
+    by_enterprise: dict[int, list[Person]] = field(default_factory=dict)
+    by_grid: dict[int, list[Person]] = field(default_factory=dict)
+    users: dict[int, Person] = field(default_factory=dict)
+    office: list[Person] = field(default_factory=list)
+    leader: list[Person] = field(default_factory=list)
 
 
 def _load_people(targets: list[Target]) -> People:
@@ -153,25 +168,25 @@ def _load_people(targets: list[Target]) -> People:
     for user in db.session.execute(
         sa.select(User).where(active, User.role == "enterprise", User.enterprise_id.in_(enterprise_ids))
     ).scalars():
-        people.by_enterprise.setdefault(user.enterprise_id, []).append(user)
+        people.by_enterprise.setdefault(user.enterprise_id, []).append(Person.of(user))
     rows = db.session.execute(
         sa.select(grid_inspectors.c.grid_id, User)
         .join(User, User.id == grid_inspectors.c.user_id)
         .where(active, grid_inspectors.c.grid_id.in_(grid_ids))
     ).all()
     for grid_id, user in rows:
-        people.by_grid.setdefault(grid_id, []).append(user)
+        people.by_grid.setdefault(grid_id, []).append(Person.of(user))
     finders = {t.found_by_id for t in targets}
     for user in db.session.execute(
         sa.select(User).where(sa.or_(User.id.in_(finders), User.role.in_(("office", "leader"))))
     ).scalars():
-        people.users[user.id] = user
+        people.users[user.id] = Person.of(user)
         if user.is_active and user.role in ("office", "leader"):
-            getattr(people, user.role).append(user)
+            getattr(people, user.role).append(people.users[user.id])
     return people
 
 
-def _recipients(stage: str, target: Target, people: People) -> tuple[list[User], list[str], list[str], set[str]]:
+def _recipients(stage: str, target: Target, people: People) -> tuple[list[Person], list[str], list[str], set[str]]:
     """(users, extra email addresses, extra phones, webhook audiences) for a stage, the earlier stages' included."""
     users = list(people.by_enterprise.get(target.enterprise_id, []))
     finder = people.users.get(target.found_by_id)
@@ -321,14 +336,26 @@ def sweep(now: datetime | None = None, *, send: bool = True) -> SweepResult:
             result.stages[stage] = result.stages.get(stage, 0) + 1
     result.hazards = len(due)
     people = _load_people([t for _, t in due])
-    rows = [row for stage, target in due for row in _rows_for(stage, target, people, now)]
-    new_ids = _insert_new(rows)
-    db.session.commit()
-    result.created = len(new_ids)
+    chunk: list[dict] = []
+
+    def flush() -> None:
+        # Whole hazards per commit: a (hazard, stage) is either fully recorded or not at all.
+        ids = _insert_new(chunk)
+        db.session.commit()
+        result.created += len(ids)
+        chunk.clear()
+        if send:  # workers start on the first rows while the sweep records the rest
+            enqueue_batches(ids)
+
+    for stage, target in due:
+        chunk.extend(_rows_for(stage, target, people, now))
+        if len(chunk) >= 2000:
+            flush()
+    flush()
     requeue = _stale_ids(now)
     result.requeued = len(requeue)
     if send:
-        enqueue_batches(new_ids + requeue)
+        enqueue_batches(requeue)
     return result
 
 
@@ -461,21 +488,29 @@ def deliver(ids: list[int], now: datetime | None = None) -> DeliveryResult:
             by_channel[row.channel].append(row)
     db.session.commit()
 
-    # In-app: the notice and the "sent" mark in one transaction, so it happens exactly once.
-    for row in by_channel.pop("in_app", []):
-        db.session.add(
-            Notification(
-                user_id=row.user_id,
-                kind=f"reminder_{row.stage}",
-                title=row.subject,
-                body=row.body,
-                hazard_id=row.hazard_id,
-                created_at=now,
-            )
+    # In-app: the notices and the "sent" marks in one transaction, so they happen exactly once.
+    in_app = by_channel.pop("in_app", [])
+    if in_app:
+        notices = [
+            {
+                "user_id": row.user_id,
+                "kind": f"reminder_{row.stage}",
+                "title": row.subject,
+                "body": row.body,
+                "hazard_id": row.hazard_id,
+                "created_at": now,
+            }
+            for row in in_app
+        ]
+        db.session.execute(sa.insert(Notification), notices)
+        db.session.execute(
+            sa.update(ReminderDelivery)
+            .where(ReminderDelivery.id.in_([row.id for row in in_app]))
+            .values(status="sent", sent_at=now, claimed_at=None, last_error=None)
+            .execution_options(synchronize_session=False)
         )
-        _finish(row, now)
-        result.sent += 1
-    db.session.commit()
+        db.session.commit()
+        result.sent += len(in_app)
 
     config = current_app.config
     emails = by_channel.pop("email", [])
