@@ -12,8 +12,9 @@ import smtplib
 import socket
 import ssl
 from dataclasses import dataclass
-from email.message import EmailMessage
-from email.utils import formatdate, parseaddr
+from email.header import Header
+from email.mime.text import MIMEText
+from email.utils import formataddr, formatdate, parseaddr
 from urllib.parse import unquote, urlsplit
 
 import requests
@@ -101,14 +102,14 @@ class Mailer:
         smtp = self._connect()
         try:
             try:
-                smtp.send_message(message, from_addr=self._envelope_from, to_addrs=[to_addr])
+                smtp.sendmail(self._envelope_from, [to_addr], message)
             except smtplib.SMTPServerDisconnected:
                 if not reused:
                     raise
                 # The idle connection was closed by the server: reconnect once and send.
                 self._drop()
                 smtp = self._connect()
-                smtp.send_message(message, from_addr=self._envelope_from, to_addrs=[to_addr])
+                smtp.sendmail(self._envelope_from, [to_addr], message)
         except smtplib.SMTPRecipientsRefused as exc:  # smtplib has already sent RSET
             code, reply = next(iter(exc.recipients.values()), (None, b""))
             raise DeliveryError(f"SMTP 服务器拒收收件人 {to_addr}：{code} {_text(reply)}".rstrip()) from None
@@ -121,18 +122,23 @@ class Mailer:
 
     # internals
 
-    def _message(self, email: Email) -> EmailMessage:
+    def _message(self, email: Email) -> bytes:
+        """The message as bytes: UTF-8 text in base64, the subject RFC 2047-encoded.
+
+        Built with the compat32 MIMEText, about three times cheaper than EmailMessage's default policy."""
+        for value in (email.to, email.subject, email.message_id):
+            if "\n" in value or "\r" in value:
+                raise DeliveryError("邮件无法生成：邮件头中不能有换行。")
         try:
-            message = EmailMessage()
-            message["From"] = self.mail_from
-            message["To"] = email.to
-            message["Subject"] = email.subject
+            message = MIMEText(email.body, "plain", "utf-8")
+            message["From"] = _header_address(self.mail_from)
+            message["To"] = _header_address(email.to)
+            message["Subject"] = Header(email.subject, "utf-8")
             message["Date"] = formatdate(localtime=True)
             message["Message-ID"] = email.message_id
-            message.set_content(email.body, charset="utf-8", cte="base64")
-        except (ValueError, TypeError) as exc:
+            return message.as_bytes()
+        except (ValueError, TypeError, UnicodeError) as exc:
             raise DeliveryError(f"邮件无法生成：{exc}") from None
-        return message
 
     def _connect(self) -> smtplib.SMTP:
         if self._smtp is not None:
@@ -332,3 +338,9 @@ def parse_webhooks(value: str | None) -> list[Webhook]:
             raise ValueError(f"WEBHOOK_URLS 中名称 {name!r} 重复")
         hooks.append(Webhook(name=name, kind=kind, audience=audience, url=url))
     return hooks
+
+
+def _header_address(value: str) -> str:
+    """An address header with a non-ASCII display name encoded (RFC 2047)."""
+    name, address = parseaddr(value)
+    return formataddr((name, address), charset="utf-8") if name else (address or value)

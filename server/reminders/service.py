@@ -461,7 +461,17 @@ def _fail(row: ReminderDelivery, error: str, now: datetime, result: DeliveryResu
 
 def deliver(ids: list[int], now: datetime | None = None) -> DeliveryResult:
     """Send the given deliveries that are still pending and due. Commits as it goes."""
-    now = now or utcnow()
+    # The claimed rows are this worker's alone: keep them loaded across the per-row commits
+    # instead of reloading each one after every commit.
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        return _deliver(ids, now or utcnow())
+    finally:
+        session.expire_on_commit = expire
+
+
+def _deliver(ids: list[int], now: datetime) -> DeliveryResult:
     result = DeliveryResult()
     claimed = _claim(ids, now)
     result.skipped = len(ids) - len(claimed)
