@@ -189,7 +189,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "链接已过期或无效，请刷新后重试。",
         "en": "The link has expired or is invalid; reload and try again.",
     },
-    "page_out_of_range": {"zh": "页码超出范围。", "en": "Page out of range."},
 }
 
 # marshmallow's own messages, translated for Chinese replies.

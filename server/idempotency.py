@@ -44,8 +44,12 @@ def _existing(model, client_uuid: str, request_hash: str):
     return obj
 
 
-def create_once(model, client_uuid: str, request_hash: str, create: Callable[[], T]) -> tuple[T, bool]:
-    """Run `create` and commit, unless this UUID exists; returns (record, created)."""
+def create_once(model, user_id: int, data: dict, create: Callable[[], T]) -> tuple[T, bool]:
+    """Run `create` and commit, unless `data["client_uuid"]` exists; returns (record, created).
+
+    Adds `data["request_hash"]` (who sent what), which `create` stores with the record."""
+    request_hash = data["request_hash"] = fingerprint(user_id, data)
+    client_uuid = str(data["client_uuid"])
     found = _existing(model, client_uuid, request_hash)
     if found is not None:
         return found, False

@@ -36,7 +36,7 @@ from server.extensions import db
 from server.hazards import photo_service, service
 from server.hazards.models import Hazard, Photo
 from server.i18n import t
-from server.idempotency import create_once, fingerprint
+from server.idempotency import create_once
 from server.pagination import paginate
 from server.timeutil import to_utc, utcnow
 
@@ -106,10 +106,7 @@ class HazardsView(MethodView):
     def post(self, args):
         """Register a hazard (enterprises: a self-reported one). Idempotent by client_uuid."""
         user = current_user()
-        args["request_hash"] = fingerprint(user.id, args)
-        hazard, created = create_once(
-            Hazard, str(args["client_uuid"]), args["request_hash"], lambda: service.register_hazard(user, args)
-        )
+        hazard, created = create_once(Hazard, user.id, args, lambda: service.register_hazard(user, args))
         return hazard, (201 if created else 200)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from schemas.inspections import InspectionCreateArgs, InspectionListArgs, InspectionPage, InspectionSchema
 from server.auth import ALL_ROLES, access, current_user, enterprise_scope, get_visible, resource, scope_loader
-from server.idempotency import create_once, fingerprint
+from server.idempotency import create_once
 from server.inspections import service
 from server.inspections.models import Inspection
 from server.pagination import paginate
@@ -57,10 +57,7 @@ class InspectionsView(MethodView):
     def post(self, args):
         """Record an inspection at an enterprise in the caller's grids. Idempotent by client_uuid."""
         user = current_user()
-        args["request_hash"] = fingerprint(user.id, args)
-        inspection, created = create_once(
-            Inspection, str(args["client_uuid"]), args["request_hash"], lambda: service.create_inspection(user, args)
-        )
+        inspection, created = create_once(Inspection, user.id, args, lambda: service.create_inspection(user, args))
         return inspection, (201 if created else 200)
 
 
