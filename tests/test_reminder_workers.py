@@ -131,3 +131,24 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
         first.stop()
         if second:
             second.stop()
+
+
+def test_the_embedded_broker_runs_reminders_without_redis(app, world, phone, tmp_path):
+    """The bare-machine default: kombu's SQLAlchemy transport on a SQLite file, no Redis."""
+    from tests.conftest import make_app
+
+    broker = f"sqla+sqlite:///{tmp_path / 'broker.sqlite'}"
+    overdue_hazards(world, phone, 4)
+    worker = Worker(app, tmp_path, "embedded", concurrency=1, CELERY_BROKER_URL=broker).wait_ready()
+    embedded = make_app(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path, CELERY_BROKER_URL=broker)
+    try:
+        with embedded.app_context():
+            embedded.extensions["celery"].send_task("worker.tasks.sweep_reminders")
+        assert wait_until(all_settled, timeout=60), worker.log()[-2000:]
+        # 1 and 2 days overdue: enterprise + inspector; 3 and 4 days: + office
+        assert {r.channel for r in deliveries()} == {"in_app"} and len(deliveries()) == 2 + 2 + 3 + 3
+        assert "sqla+sqlite" in worker.log()
+    finally:
+        worker.stop()
+        with embedded.app_context():
+            db.engine.dispose()
