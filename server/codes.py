@@ -87,6 +87,7 @@ REMINDER_STAGES = {
     "escalated": ("升级督办", "Escalated"),
     "supervised": ("挂牌督办", "Supervised"),
     "digest": ("每日汇总", "Daily digest"),
+    "notice": ("整改通知", "Rectification notice"),
 }
 REMINDER_CHANNELS = ("in_app", "email", "webhook", "sms")
 DELIVERY_STATUSES = ("pending", "sent", "failed", "held", "cancelled")

@@ -30,3 +30,9 @@ def to_park(value: datetime) -> datetime:
 def park_day_start(day: date) -> datetime:
     """The UTC instant at which a park calendar day starts."""
     return datetime.combine(day, time.min, tzinfo=park_tz()).astimezone(UTC)
+
+
+def days_late(deadline: datetime, now: datetime) -> int:
+    """Park-calendar days from the deadline to `now`, at least 1 (call only when now > deadline)."""
+    tz = park_tz()
+    return max(1, (now.astimezone(tz).date() - deadline.astimezone(tz).date()).days)

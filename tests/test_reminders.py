@@ -164,11 +164,12 @@ def test_email_reminders_arrive_over_smtp(app, world, phone, monkeypatch, smtp_s
     db.session.commit()
     hazard = phone.hazard(deadline=(T - timedelta(days=4)).isoformat())
     run(T)
-    emails = rows(channel="email")
+    assert [r.recipient for r in rows(stage="notice")] == ["safety@hengrui.example"]  # at registration
+    emails = rows(channel="email", stage="escalated")
     # those who must act get email; the office follows in-app and by the daily digest
     assert sorted(r.recipient for r in emails) == ["safety@hengrui.example", "zhang@park.example"]
     assert {r.status for r in emails} == {"sent"}
-    received = smtp_server.wait_for(2)
+    received = [m for m in smtp_server.wait_for(3) if m["Subject"].startswith("【升级督办】")]
     assert sorted(m["To"] for m in received) == ["safety@hengrui.example", "zhang@park.example"]
     message = received[0]
     assert message["Subject"] == "【升级督办】苏州恒瑞精密机械有限公司"
@@ -251,3 +252,31 @@ def test_quiet_hours_boundaries(app, clock, held):
     hour, minute = map(int, clock.split(":"))
     moment = park_moment(1, hour, minute)
     assert (reminders.quiet_until(moment) is not None) is held
+
+
+def test_registration_emails_the_rectification_notice_to_the_enterprise_contact(
+    app, world, phone, monkeypatch, smtp_server
+):
+    world.enterprises[0].contact_email = "Safety@HengRui.example"
+    db.session.commit()
+    # without SMTP: in-app only, no email recorded
+    phone.hazard()
+    assert rows(channel="email") == []
+    monkeypatch.setitem(app.config, "SMTP_URL", smtp_server.url)
+    hazard = phone.hazard(deadline="2099-06-30")
+    notice = rows(stage="notice")
+    assert [(r.channel, r.recipient, r.status, r.hazard_id) for r in notice] == [
+        ("email", "safety@hengrui.example", "pending", hazard["id"])
+    ]
+    # the worker sends it (here: in this process); a repeat of the same registration adds nothing
+    assert world.post("insp_a", "/api/v1/hazards", json={}).status_code == 422
+    reminders.deliver([r.id for r in notice])
+    message = smtp_server.wait_for(1)[0]
+    assert message["To"] == "safety@hengrui.example"
+    assert message["Subject"] == "整改通知：苏州恒瑞精密机械有限公司"
+    body = message.get_content()
+    assert "2099年06月30日" in body and f"/hazards/{hazard['id']}" in body
+    assert rows(stage="notice")[0].status == "sent"
+    # a self-reported hazard needs no notice to the enterprise that reported it
+    phone.hazard(username="ent_a")
+    assert len(rows(stage="notice")) == 1

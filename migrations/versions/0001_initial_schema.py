@@ -250,7 +250,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('dedupe_key', sa.String(length=400), nullable=False),
     sa.Column('hazard_id', sa.Integer(), nullable=True),
-    sa.Column('stage', sa.Enum('due_soon', 'overdue', 'escalated', 'supervised', 'digest', name='reminder_stage', native_enum=False, create_constraint=True), nullable=False),
+    sa.Column('stage', sa.Enum('due_soon', 'overdue', 'escalated', 'supervised', 'digest', 'notice', name='reminder_stage', native_enum=False, create_constraint=True), nullable=False),
     sa.Column('channel', sa.Enum('in_app', 'email', 'webhook', 'sms', name='reminder_channel', native_enum=False, create_constraint=True), nullable=False),
     sa.Column('recipient', sa.String(length=300), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),

@@ -38,6 +38,7 @@ from server.hazards.models import Hazard, Photo
 from server.i18n import t
 from server.idempotency import create_once
 from server.pagination import paginate
+from server.reminders.service import enqueue_notices
 from server.timeutil import to_utc, utcnow
 
 blp = Blueprint("hazards", __name__, url_prefix="/api/v1/hazards", description="Hazards (隐患)")
@@ -107,6 +108,8 @@ class HazardsView(MethodView):
         """Register a hazard (enterprises: a self-reported one). Idempotent by client_uuid."""
         user = current_user()
         hazard, created = create_once(Hazard, user.id, args, lambda: service.register_hazard(user, args))
+        if created:
+            enqueue_notices(hazard.id)
         return hazard, (201 if created else 200)
 
 

@@ -24,7 +24,8 @@ from server.i18n import language, t
 from server.inspections.models import Inspection
 from server.inspections.service import not_in_future, visible_enterprise
 from server.notifications.service import enterprise_users, grid_inspectors, notify, staff
-from server.timeutil import park_tz, to_park, to_utc, utcnow
+from server.reminders.service import record_notice_email
+from server.timeutil import days_late, park_tz, to_park, to_utc, utcnow
 
 ACTIONS_EN = {
     "rectification_submitted": "submitted for verification",
@@ -37,12 +38,6 @@ ACTIONS_ZH = {"rectification_submitted": "提交整改", "verified": "验收", "
 def yuan(value: float | None) -> Decimal | None:
     """Money is kept exactly, to the fen."""
     return None if value is None else Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
-def days_late(deadline: datetime, now: datetime) -> int:
-    """Park-calendar days from the deadline to `now`, at least 1 (call only when now > deadline)."""
-    tz = park_tz()
-    return max(1, (now.astimezone(tz).date() - deadline.astimezone(tz).date()).days)
 
 
 def overdue_days(hazard: Hazard, now: datetime | None = None) -> int | None:
@@ -153,6 +148,7 @@ def register_hazard(user, data: dict, now: datetime | None = None) -> Hazard:
         notify(grid_inspectors(enterprise.grid_id), "self_check_reported", hazard, now=now)
     else:
         notify(enterprise_users(enterprise.id), "hazard_registered", hazard, now=now)
+        record_notice_email(hazard, now)
     if hazard.level == "major":
         # Major hazards are escalated to the office and the leadership at once (SPEC.md).
         notify(staff("office", "leader"), "major_hazard", hazard, now=now)

@@ -94,6 +94,13 @@ def _params(hazard, lang: str, comment: str | None) -> dict[str, str]:
     }
 
 
+def render(kind: str, hazard, lang: str = "zh", comment: str | None = None) -> tuple[str, str]:
+    """The title and body of a notice about `hazard`, in `lang`."""
+    title, body = TEMPLATES[kind][lang if lang in TEMPLATES[kind] else "zh"]
+    params = _params(hazard, lang, comment)
+    return title.format(**params), body.format(**params)
+
+
 def notify(
     users: Iterable[User], kind: str, hazard, comment: str | None = None, now: datetime | None = None
 ) -> list[Notification]:
@@ -104,14 +111,12 @@ def notify(
         if user.id in seen or not user.is_active:
             continue
         seen.add(user.id)
-        lang = user.language if user.language in TEMPLATES[kind] else "zh"
-        title, body = TEMPLATES[kind][lang]
-        params = _params(hazard, lang, comment)
+        title, body = render(kind, hazard, user.language, comment)
         note = Notification(
             user_id=user.id,
             kind=kind,
-            title=title.format(**params),
-            body=body.format(**params),
+            title=title,
+            body=body,
             hazard_id=hazard.id,
             created_at=now or utcnow(),
         )

@@ -27,11 +27,10 @@ from server.codes import HAZARD_LEVELS, label
 from server.enterprises.models import Enterprise
 from server.extensions import db
 from server.hazards.models import Hazard
-from server.hazards.service import days_late
 from server.notifications.models import Notification
 from server.reminders import channels
 from server.reminders.models import ReminderDelivery
-from server.timeutil import park_tz, utcnow
+from server.timeutil import days_late, park_tz, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -426,19 +425,20 @@ def _claim(ids: list[int], now: datetime) -> list[int]:
 def _still_due(rows: list[ReminderDelivery], now: datetime) -> dict[int, bool]:
     """A closed hazard or an extended deadline stops reminders that are no longer due."""
     hazard_ids = {r.hazard_id for r in rows if r.hazard_id is not None}
-    current = {
-        hid: stage_due(status, level, deadline, now)
-        for hid, status, level, deadline in db.session.execute(
-            sa.select(Hazard.id, Hazard.status, Hazard.level, Hazard.deadline).where(Hazard.id.in_(hazard_ids))
-        )
-    }
+    found = db.session.execute(
+        sa.select(Hazard.id, Hazard.status, Hazard.level, Hazard.deadline).where(Hazard.id.in_(hazard_ids))
+    ).all()
+    open_ids = {hid for hid, status, _, _ in found if status != "closed"}
+    current = {hid: stage_due(status, level, deadline, now) for hid, status, level, deadline in found}
     out = {}
     for row in rows:
-        if row.hazard_id is None:
-            out[row.id] = True  # the digest
-            continue
-        stage = current.get(row.hazard_id)
-        out[row.id] = stage is not None and RANK[stage] >= RANK[row.stage]
+        if row.stage == "digest":
+            out[row.id] = True
+        elif row.stage == "notice":  # the rectification notice: worth sending while the hazard is open
+            out[row.id] = row.hazard_id in open_ids
+        else:
+            stage = current.get(row.hazard_id)
+            out[row.id] = stage is not None and RANK[stage] >= RANK[row.stage]
     return out
 
 
@@ -567,6 +567,42 @@ def _send_one(row: ReminderDelivery, result: DeliveryResult, now: datetime, send
         _finish(row, now)
         result.sent += 1
     db.session.commit()
+
+
+# -- the rectification notice by email ------------------------------------------------------------
+
+
+def record_notice_email(hazard: Hazard, now: datetime) -> None:
+    """When SMTP is configured, the enterprise contact also gets the rectification notice (整改通知) by email.
+    Recorded with the hazard, in its transaction; `enqueue_notices` sends it after the commit."""
+    from server.notifications.service import render
+
+    address = (hazard.enterprise.contact_email or "").strip().lower()
+    if not current_app.config.get("SMTP_URL") or not address:
+        return
+    subject, body = render("hazard_registered", hazard)
+    db.session.add(
+        ReminderDelivery(
+            dedupe_key=dedupe_key(hazard.id, "notice", "email", address),
+            hazard_id=hazard.id,
+            stage="notice",
+            channel="email",
+            recipient=address,
+            status="pending",
+            subject=subject,
+            body=f"{body}\n详情：{hazard_link(hazard.id)}",
+            attempts=0,
+            created_at=now,
+        )
+    )
+
+
+def enqueue_notices(hazard_id: int) -> None:
+    rd = ReminderDelivery
+    ids = db.session.execute(
+        sa.select(rd.id).where(rd.hazard_id == hazard_id, rd.stage == "notice", rd.status == "pending")
+    ).scalars()
+    enqueue_batches(list(ids))
 
 
 # -- the daily digest ------------------------------------------------------------------------------
