@@ -80,7 +80,6 @@ def _at(value: str | None):
 @click.option("--deliver/--enqueue", default=False, help="Send the deliveries here instead of through the worker.")
 def sweep_reminders_command(at, deliver):
     """Run one reminder sweep now (what beat runs every few minutes)."""
-    from server.reminders.service import deliver as deliver_now
     from server.reminders.service import sweep
 
     now = _at(at)
@@ -90,11 +89,12 @@ def sweep_reminders_command(at, deliver):
         f"{result.requeued} re-queued"
     )
     if deliver:
-        _deliver_all(deliver_now, now)
+        _deliver_all(now)
 
 
-def _deliver_all(deliver_now, now) -> None:
+def _deliver_all(now) -> None:
     from server.reminders.models import ReminderDelivery
+    from server.reminders.service import deliver as deliver_now
 
     ids = list(db.session.execute(sa.select(ReminderDelivery.id).where(ReminderDelivery.status == "pending")).scalars())
     result = deliver_now(ids, now)
@@ -108,14 +108,13 @@ def _deliver_all(deliver_now, now) -> None:
 @click.option("--deliver/--enqueue", default=False, help="Send here instead of through the worker.")
 def send_digest_command(at, deliver):
     """Send the office's daily digest of overdue hazards."""
-    from server.reminders.service import deliver as deliver_now
     from server.reminders.service import send_digest
 
     now = _at(at)
     ids = send_digest(now, send=not deliver)
     click.echo(f"digest: {len(ids)} deliveries recorded")
     if deliver:
-        _deliver_all(deliver_now, now)
+        _deliver_all(now)
 
 
 def summary_password() -> str:

@@ -65,9 +65,8 @@ def load_variant(_user, variant: str) -> str:
 
 
 def hazard_query():
-    return sa.select(Hazard).options(
-        selectinload(Hazard.enterprise), selectinload(Hazard.found_by), selectinload(Hazard.photos)
-    )
+    # List items carry no photos or history: load only what the summary shows.
+    return sa.select(Hazard).options(selectinload(Hazard.enterprise), selectinload(Hazard.found_by))
 
 
 def list_hazards(user, args: dict) -> sa.Select:

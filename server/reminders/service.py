@@ -598,6 +598,8 @@ def record_notice_email(hazard: Hazard, now: datetime) -> None:
 
 
 def enqueue_notices(hazard_id: int) -> None:
+    if not current_app.config.get("SMTP_URL"):
+        return  # record_notice_email recorded nothing
     rd = ReminderDelivery
     ids = db.session.execute(
         sa.select(rd.id).where(rd.hazard_id == hazard_id, rd.stage == "notice", rd.status == "pending")
