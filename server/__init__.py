@@ -80,6 +80,7 @@ def _register_blueprints(app: Flask, api) -> None:
     from server.inspections.api import blp as inspections_blp
     from server.notifications.api import blp as notifications_blp
     from server.reminders.api import blp as reminders_blp
+    from server.stats.api import blp as stats_blp
 
     for blp in (
         system.blp,
@@ -92,6 +93,7 @@ def _register_blueprints(app: Flask, api) -> None:
         photos_blp,
         notifications_blp,
         reminders_blp,
+        stats_blp,
     ):
         api.register_blueprint(blp)
     app.register_blueprint(system.docs_assets)

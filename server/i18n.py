@@ -189,6 +189,34 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "链接已过期或无效，请刷新后重试。",
         "en": "The link has expired or is invalid; reload and try again.",
     },
+    # statistics, ledger and briefs
+    "stats_quarter_or_dates": {
+        "zh": "请只给出 quarter，或只给出 from/to，不要同时给出。",
+        "en": "Give either quarter or from/to, not both.",
+    },
+    "stats_to_before_from": {"zh": "结束时间必须晚于开始时间。", "en": "`to` must be after `from`."},
+    "stats_bad_quarter": {
+        "zh": "季度格式应为 2026Q3 这样的写法。",
+        "en": "A quarter is written like 2026Q3.",
+    },
+    "stats_bad_date": {
+        "zh": "请给出日期（2026-07-01）或带时间的时刻（2026-07-01T08:00:00）。",
+        "en": "Give a date (2026-07-01) or a date and time (2026-07-01T08:00:00).",
+    },
+    # safety work records
+    "record_date_in_future": {
+        "zh": "记录日期不能晚于今天（园区时间）。",
+        "en": "The record's date is after today (park time).",
+    },
+    "agreement_needs_enterprise": {
+        "zh": "安全生产目标管理责任书必须指定签订企业（enterprise_id）。",
+        "en": "A responsibility agreement needs its enterprise (enterprise_id).",
+    },
+    "record_title_length": {"zh": "标题为 1 到 300 个字符。", "en": "A title has 1 to 300 characters."},
+    "record_quantity_range": {
+        "zh": "数量应为 0 到 1000000 之间的整数。",
+        "en": "The quantity is a whole number from 0 to 1000000.",
+    },
 }
 
 # marshmallow's own messages, translated for Chinese replies.

@@ -39,7 +39,6 @@ from server.i18n import t
 from server.idempotency import create_once
 from server.pagination import paginate
 from server.reminders.service import enqueue_notices
-from server.timeutil import to_utc, utcnow
 
 blp = Blueprint("hazards", __name__, url_prefix="/api/v1/hazards", description="Hazards (隐患)")
 photos_blp = Blueprint("photos", __name__, url_prefix="/api/v1/photos", description="Photo files")
@@ -71,21 +70,7 @@ def hazard_query():
 
 def list_hazards(user, args: dict) -> sa.Select:
     """The hazard list of API.md with every filter, scoped to what `user` may see."""
-    stmt = hazard_query().where(enterprise_scope(user, Hazard.enterprise_id))
-    for name in ("status", "level", "category", "source", "enterprise_id", "grid_id", "inspection_id"):
-        if name in args:
-            stmt = stmt.where(getattr(Hazard, name) == args[name])
-    if "overdue" in args:
-        overdue = sa.and_(Hazard.status != "closed", Hazard.deadline < utcnow())
-        stmt = stmt.where(overdue if args["overdue"] else sa.not_(overdue))
-    if "found_from" in args:
-        stmt = stmt.where(Hazard.found_at >= to_utc(args["found_from"]))
-    if "found_to" in args:
-        stmt = stmt.where(Hazard.found_at < to_utc(args["found_to"]))
-    if args.get("q"):
-        escaped = args["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        like = f"%{escaped}%"
-        stmt = stmt.where(sa.or_(Hazard.description.ilike(like, escape="\\"), Hazard.location.ilike(like, escape="\\")))
+    stmt = hazard_query().where(*service.hazard_conditions(user, args))
     return stmt.order_by(Hazard.found_at.desc(), Hazard.id.desc())
 
 

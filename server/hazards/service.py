@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import sqlalchemy as sa
 from flask import current_app
 
+from server.auth import enterprise_scope
 from server.codes import HAZARD_STATUSES, label
 from server.errors import Conflict, Invalid, invalid_field
 from server.extensions import db
@@ -46,6 +47,26 @@ def overdue_days(hazard: Hazard, now: datetime | None = None) -> int | None:
     if hazard.status == "closed" or now <= hazard.deadline:
         return None
     return days_late(hazard.deadline, now)
+
+
+def hazard_conditions(user, args: dict, now: datetime | None = None) -> list[sa.ColumnElement[bool]]:
+    """The hazard filters of API.md (list, ledger, statistics), scoped to what `user` may see (None: all)."""
+    conditions = [] if user is None else [enterprise_scope(user, Hazard.enterprise_id)]
+    for name in ("status", "level", "category", "source", "enterprise_id", "grid_id", "inspection_id"):
+        if args.get(name) is not None:
+            conditions.append(getattr(Hazard, name) == args[name])
+    if args.get("overdue") is not None:
+        overdue = sa.and_(Hazard.status != "closed", Hazard.deadline < (now or utcnow()))
+        conditions.append(overdue if args["overdue"] else sa.not_(overdue))
+    if args.get("found_from") is not None:
+        conditions.append(Hazard.found_at >= to_utc(args["found_from"]))
+    if args.get("found_to") is not None:
+        conditions.append(Hazard.found_at < to_utc(args["found_to"]))
+    if args.get("q"):
+        escaped = args["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{escaped}%"
+        conditions.append(sa.or_(Hazard.description.ilike(like, escape="\\"), Hazard.location.ilike(like, escape="\\")))
+    return conditions
 
 
 def latest_rectification(hazard: Hazard) -> Rectification | None:
