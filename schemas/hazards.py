@@ -183,7 +183,9 @@ class HazardSchema(HazardSummarySchema):
         return RectificationSchema().dump(rect) if rect else None
 
 
-class HazardListArgs(PaginationArgs):
+class HazardFilterArgs(Strict):
+    """The hazard list's filters (API.md), shared by the list and the ledger export."""
+
     status = code_field(HAZARD_STATUSES)
     overdue = fields.Boolean()
     level = code_field(HAZARD_LEVELS)
@@ -197,6 +199,10 @@ class HazardListArgs(PaginationArgs):
     q = fields.String(
         validate=validate.Length(min=1, max=100), metadata={"description": "text in description or location"}
     )
+
+
+class HazardListArgs(PaginationArgs, HazardFilterArgs):
+    pass
 
 
 HazardPage = page_schema(HazardSummarySchema, "HazardPage")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tempfile
+
 import sqlalchemy as sa
 from flask import current_app, request, send_file
 from flask.views import MethodView
@@ -12,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from schemas.hazards import (
     ExtensionArgs,
     HazardCreateArgs,
+    HazardFilterArgs,
     HazardListArgs,
     HazardPage,
     HazardSchema,
@@ -33,14 +36,15 @@ from server.auth import (
 from server.celery_setup import enqueue
 from server.errors import Invalid, NotFound, Unauthorized
 from server.extensions import db
-from server.hazards import photo_service, service
+from server.hazards import ledger, photo_service, service
 from server.hazards.models import Hazard, Photo
-from server.i18n import t
+from server.i18n import language, t
 from server.idempotency import create_once
 from server.pagination import paginate
 from server.reminders.service import enqueue_notices
 
 blp = Blueprint("hazards", __name__, url_prefix="/api/v1/hazards", description="Hazards (隐患)")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 photos_blp = Blueprint("photos", __name__, url_prefix="/api/v1/photos", description="Photo files")
 
 
@@ -95,6 +99,25 @@ class HazardsView(MethodView):
         if created:
             enqueue_notices(hazard.id)
         return hazard, (201 if created else 200)
+
+
+@blp.route("/export.xlsx")
+class LedgerView(MethodView):
+    @access("office", "leader")
+    @blp.arguments(HazardFilterArgs, location="query")
+    @blp.response(
+        200,
+        {"type": "string", "format": "binary"},
+        description="The hazard ledger (台账): one row per hazard, and a totals sheet",
+        content_type=XLSX,
+    )
+    def get(self, args):
+        """The hazard ledger (隐患台账) as .xlsx, with the list's filters; its totals sheet is the statistics'."""
+        out = tempfile.TemporaryFile()
+        ledger.write_ledger(current_user(), args, out, language())
+        out.seek(0)
+        name = "隐患台账.xlsx" if language() == "zh" else "hazard-ledger.xlsx"
+        return send_file(out, mimetype=XLSX, as_attachment=True, download_name=name, max_age=0)
 
 
 @blp.route("/<int:hazard_id>")
