@@ -79,6 +79,7 @@ def _register_blueprints(app: Flask, api) -> None:
     from server.hazards.api import photos_blp
     from server.inspections.api import blp as inspections_blp
     from server.notifications.api import blp as notifications_blp
+    from server.records.api import blp as records_blp
     from server.reminders.api import blp as reminders_blp
     from server.stats.api import blp as stats_blp
 
@@ -93,6 +94,7 @@ def _register_blueprints(app: Flask, api) -> None:
         photos_blp,
         notifications_blp,
         reminders_blp,
+        records_blp,
         stats_blp,
     ):
         api.register_blueprint(blp)

@@ -133,6 +133,9 @@ def check_rules(app: Flask) -> None:
 # -- query scoping: an enterprise sees its own records, an inspector its own grids -------------
 
 
+MAX_ID = 2**31 - 1
+
+
 def enterprise_scope(user, enterprise_column) -> sa.ColumnElement[bool]:
     """A condition limiting rows with `enterprise_column` to what `user` may see."""
     from server.enterprises.models import Enterprise
@@ -153,6 +156,8 @@ def grid_scope(user, grid_column) -> sa.ColumnElement[bool]:
 
 def get_visible(model, user, record_id: int, *conditions):
     """One record by id, or NotFound when it does not exist or is out of the user's scope."""
+    if not 0 < record_id <= MAX_ID:  # beyond the id column's range: no such record, not a database error
+        raise NotFound()
     obj = db.session.execute(sa.select(model).where(model.id == record_id, *conditions)).scalar_one_or_none()
     if obj is None:
         raise NotFound()

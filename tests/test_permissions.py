@@ -146,3 +146,12 @@ def test_an_api_endpoint_without_an_access_rule_stops_the_app(app):
     bare.add_url_rule("/api/v1/forgotten", "forgotten", lambda: "open to all?")
     with pytest.raises(RuntimeError, match="has no access rule"):
         check_rules(bare)
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/v1/enterprises/{n}", "/api/v1/hazards/{n}", "/api/v1/inspections/{n}", "/api/v1/records/{n}"]
+)
+def test_ids_beyond_the_id_column_are_404_not_500(world, url):
+    for n in (2**31, 10**20):
+        r = world.get("office", url.format(n=n))
+        assert r.status_code == 404 and r.get_json()["message"]
