@@ -74,6 +74,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _register_blueprints(app: Flask, api) -> None:
     from server import system
     from server.accounts.api import auth_blp, grids_blp, users_blp
+    from server.briefs.api import blp as briefs_blp
     from server.enterprises.api import blp as enterprises_blp
     from server.hazards.api import blp as hazards_blp
     from server.hazards.api import photos_blp
@@ -96,6 +97,7 @@ def _register_blueprints(app: Flask, api) -> None:
         reminders_blp,
         records_blp,
         stats_blp,
+        briefs_blp,
     ):
         api.register_blueprint(blp)
     app.register_blueprint(system.docs_assets)

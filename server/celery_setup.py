@@ -45,8 +45,10 @@ def celery_init_app(app: Flask) -> Celery:
 
 
 def _beat_schedule(app: Flask) -> dict:
-    """What beat runs: the reminder sweep, the office's daily digest (park time), photo catch-up."""
+    """What beat runs: the reminder sweep, the office's daily digest (park time), photo and brief catch-up,
+    and the quarter's brief on the first day of each quarter (park time)."""
     hour, minute = (int(part) for part in app.config["DIGEST_TIME"].split(":"))
+    brief_hour, brief_minute = (int(part) for part in app.config["BRIEF_TIME"].split(":"))
     return {
         "sweep-reminders": {
             "task": "worker.tasks.sweep_reminders",
@@ -54,6 +56,11 @@ def _beat_schedule(app: Flask) -> dict:
         },
         "send-digest": {"task": "worker.tasks.send_digest", "schedule": crontab(hour=hour, minute=minute)},
         "derive-pending-photos": {"task": "worker.tasks.derive_pending_photos", "schedule": timedelta(minutes=10)},
+        "quarterly-brief": {
+            "task": "worker.tasks.quarterly_brief",
+            "schedule": crontab(hour=brief_hour, minute=brief_minute, day_of_month=1, month_of_year="1,4,7,10"),
+        },
+        "generate-pending-briefs": {"task": "worker.tasks.generate_pending_briefs", "schedule": timedelta(minutes=10)},
     }
 
 

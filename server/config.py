@@ -69,6 +69,10 @@ class Config:
         self.REMINDER_BATCH_SIZE = _int("REMINDER_BATCH_SIZE", 200)
         self.DIGEST_TIME = env.get("DIGEST_TIME", "08:30")
         self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+        # Briefs (季度安全生产会议通报): the park's name in titles; made at BRIEF_TIME on a quarter's first day.
+        self.PARK_NAME = env.get("PARK_NAME", "")
+        self.BRIEF_TIME = env.get("BRIEF_TIME", "06:00")
+        self.BRIEF_URL_TTL_SECONDS = _int("BRIEF_URL_TTL_SECONDS", 3600)
 
 
 def as_mapping(config: Config) -> dict:

@@ -6,10 +6,16 @@ Every demo account has the password DEMO_PASSWORD; change it before any real use
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime
 
+import sqlalchemy as sa
+
+from server.accounts.models import User
 from server.accounts.service import create_grid, create_user
 from server.enterprises import creditcode
+from server.enterprises.models import Enterprise
 from server.enterprises.service import create_enterprise
+from server.extensions import db
 
 DEMO_PASSWORD = "demo-park-2026"
 
@@ -193,6 +199,10 @@ def load_demo(seed: int = 2026, with_activity: bool = True) -> dict[str, int]:
         counts["users"] += 1
     if with_activity:
         from server.demo_activity import load_activity
+        from server.records.demo import seed_records
 
         counts.update(load_activity(seed))
+        office = db.session.execute(sa.select(User).where(User.role == "office").order_by(User.id)).scalars().first()
+        enterprises = list(db.session.execute(sa.select(Enterprise).order_by(Enterprise.id)).scalars())
+        counts["records"] = seed_records(datetime.now(UTC), enterprises, office, years=2, seed=seed)
     return counts

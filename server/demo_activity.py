@@ -219,9 +219,9 @@ class _Year:
             return  # the enterprise does nothing: overdue, chased by reminders
         rounds = 2 if rng.random() < 0.15 else 1
         for round_no in range(rounds):
-            late = rng.random() < 0.12
+            late = rng.random() < 0.1
             t = t + timedelta(
-                days=rng.uniform(days_allowed * (1.1 if late else 0.2), days_allowed * (1.6 if late else 0.9)),
+                days=rng.uniform(days_allowed * (1.1 if late else 0.2), days_allowed * (1.6 if late else 0.7)),
                 hours=rng.uniform(0, 6),
             )
             if t > now:
@@ -238,7 +238,7 @@ class _Year:
                 },
                 now=t + timedelta(minutes=10),
             )
-            t = t + timedelta(days=rng.uniform(0.5, 3))
+            t = t + timedelta(days=rng.uniform(0.2, 1.5))
             if t > now:
                 return
             accepted = round_no == rounds - 1
@@ -248,14 +248,14 @@ class _Year:
 
 
 def load_activity(seed: int = 2026, now: datetime | None = None) -> dict[str, int]:
-    """Inspections and hazards over the past year, ending at `now`."""
+    """Inspections and hazards over the past two years (so briefs compare with a year before), ending at `now`."""
     rng = random.Random(seed + 1)
     now = now or datetime.now(UTC)
     year = _Year(rng, now)
     enterprises = list(db.session.execute(sa.select(Enterprise).order_by(Enterprise.id)).scalars())
     inspectors = list(db.session.execute(sa.select(User).where(User.role == "inspector").order_by(User.id)).scalars())
     today = now.astimezone(park_tz()).date()
-    start = today - timedelta(days=365)
+    start = today - timedelta(days=730)
     day = start
     while day < today:
         if day.weekday() < 5:

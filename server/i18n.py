@@ -203,6 +203,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "请给出日期（2026-07-01）或带时间的时刻（2026-07-01T08:00:00）。",
         "en": "Give a date (2026-07-01) or a date and time (2026-07-01T08:00:00).",
     },
+    "brief_period_missing": {
+        "zh": "请给出 quarter（如 2026Q3），或同时给出 from 和 to 两个日期。",
+        "en": "Give a quarter (like 2026Q3), or both dates from and to.",
+    },
+    "brief_period_in_future": {
+        "zh": "该期间尚未开始，无法生成通报。",
+        "en": "That period has not started yet; there is nothing to report.",
+    },
     # safety work records
     "record_date_in_future": {
         "zh": "记录日期不能晚于今天（园区时间）。",

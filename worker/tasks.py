@@ -54,3 +54,32 @@ def send_digest() -> int:
     from server.reminders.service import send_digest
 
     return len(send_digest())
+
+
+@shared_task(name="worker.tasks.generate_brief", acks_late=True)
+def generate_brief(brief_id: int) -> str | None:
+    """Make a requested brief's figures, .docx and PDF (a brief no longer pending is left alone)."""
+    from server.briefs.service import generate
+
+    brief = generate(brief_id)
+    return brief.status if brief else None
+
+
+@shared_task(name="worker.tasks.quarterly_brief", acks_late=True)
+def quarterly_brief() -> int | None:
+    """On a quarter's first day: the brief of the quarter that just ended, made once."""
+    from server.briefs.service import generate, quarterly
+
+    brief = quarterly()
+    if brief is None:
+        return None
+    generate(brief.id)
+    return brief.id
+
+
+@shared_task(name="worker.tasks.generate_pending_briefs", acks_late=True)
+def generate_pending_briefs() -> int:
+    """Catch up on briefs whose message was lost (the broker was down when they were asked for)."""
+    from server.briefs.service import enqueue_pending
+
+    return enqueue_pending()

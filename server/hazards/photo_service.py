@@ -6,10 +6,7 @@ File names on disk are made here (`photos/<hazard>/<random>.<ext>`), never from 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
-import time
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,6 +16,7 @@ from flask import current_app, url_for
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
+from server import signing
 from server.codes import HAZARD_STATUSES, label
 from server.errors import Conflict, Forbidden, ServiceError
 from server.extensions import db
@@ -171,26 +169,15 @@ def enqueue_pending_derivations(older_than: timedelta = timedelta(minutes=1)) ->
 # -- signed URLs ---------------------------------------------------------------------------------
 
 
-def _signature(photo_id: int, variant: str, expires: int) -> str:
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, f"photo:{photo_id}:{variant}:{expires}".encode(), hashlib.sha256).hexdigest()
-
-
 def signature_valid(photo_id: int, variant: str, expires: str | None, signature: str | None) -> bool:
-    if not expires or not signature or not expires.isdigit() or int(expires) < time.time():
-        return False
-    return hmac.compare_digest(_signature(photo_id, variant, int(expires)), signature)
+    return signing.valid(f"photo:{photo_id}:{variant}", expires, signature)
 
 
 def signed_urls(photo: Photo) -> dict[str, str]:
-    expires = int(time.time()) + current_app.config["PHOTO_URL_TTL_SECONDS"]
+    ttl = current_app.config["PHOTO_URL_TTL_SECONDS"]
     return {
         variant: url_for(
-            "photos.PhotoFile",
-            photo_id=photo.id,
-            variant=variant,
-            expires=expires,
-            signature=_signature(photo.id, variant, expires),
+            "photos.PhotoFile", photo_id=photo.id, variant=variant, **signing.sign(f"photo:{photo.id}:{variant}", ttl)
         )
         for variant in VARIANTS
     }

@@ -125,6 +125,37 @@ def notify(
     return created
 
 
+BRIEF_READY = {
+    "zh": (
+        "安全生产工作通报已生成：{label}",
+        "{label}安全生产工作通报（数据截至{as_of}）已生成，可下载 Word 和 PDF 文件。",
+    ),
+    "en": (
+        "Safety brief ready: {label}",
+        "The safety brief for {label} (figures as of {as_of}) is ready as Word and PDF.",
+    ),
+}
+
+
+def notify_brief(users: Iterable[User], brief, now: datetime | None = None) -> list[Notification]:
+    """Tell `users` that `brief` is ready; the caller commits."""
+    created = []
+    for user in {u.id: u for u in users if u.is_active}.values():
+        title, body = BRIEF_READY["en" if user.language == "en" else "zh"]
+        as_of = to_park(brief.as_of).strftime("%Y-%m-%d %H:%M")
+        note = Notification(
+            user_id=user.id,
+            kind="brief_ready",
+            title=title.format(label=brief.label),
+            body=body.format(label=brief.label, as_of=as_of),
+            brief_id=brief.id,
+            created_at=now or utcnow(),
+        )
+        db.session.add(note)
+        created.append(note)
+    return created
+
+
 def enterprise_users(enterprise_id: int) -> list[User]:
     stmt = sa.select(User).where(User.enterprise_id == enterprise_id, User.role == "enterprise", User.is_active)
     return list(db.session.execute(stmt).scalars())
