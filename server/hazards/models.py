@@ -73,10 +73,17 @@ class Hazard(db.Model):
         sa.Index("ix_hazards_enterprise_status_deadline", "enterprise_id", "status", "deadline"),
         sa.Index("ix_hazards_grid_status_deadline", "grid_id", "status", "deadline"),
         sa.Index("ix_hazards_status_deadline", "status", "deadline"),
-        sa.Index("ix_hazards_found_at", "found_at"),
+        # Covering indexes (PostgreSQL INCLUDE): the statistics' scans by found_at / closed_at are index-only.
+        sa.Index(
+            "ix_hazards_found_cover",
+            "found_at",
+            postgresql_include=["enterprise_id", "grid_id", "category", "level", "closed_at", "deadline"],
+        ),
         sa.Index("ix_hazards_enterprise_found", "enterprise_id", "found_at"),
         sa.Index("ix_hazards_grid_found", "grid_id", "found_at"),
-        sa.Index("ix_hazards_closed_at", "closed_at"),
+        sa.Index(
+            "ix_hazards_closed_cover", "closed_at", postgresql_include=["enterprise_id", "grid_id", "category", "level"]
+        ),
         sa.Index("ix_hazards_inspection_id", "inspection_id"),
     )
 

@@ -37,7 +37,7 @@ class Inspection(db.Model):
     hazards = relationship("Hazard", back_populates="inspection", order_by="Hazard.id")
 
     __table_args__ = (
-        sa.Index("ix_inspections_started_at", "started_at"),
+        sa.Index("ix_inspections_started_cover", "started_at", postgresql_include=["enterprise_id", "grid_id", "kind"]),
         sa.Index("ix_inspections_enterprise_started", "enterprise_id", "started_at"),
         sa.Index("ix_inspections_grid_started", "grid_id", "started_at"),
     )

@@ -42,6 +42,8 @@ COUNTS = (
     "rectified",
     "rectified_on_time",
 )
+# The found-based query's columns, in order.
+FOUND_COUNTS = ("found", "rectified", "rectified_on_time", "overdue", "major_found", "major_open")
 # Filters that restrict hazards; inspections follow only enterprise, grid and kind.
 HAZARD_FILTERS = ("enterprise_id", "grid_id", "category", "level", "source", "q")
 QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
@@ -178,8 +180,9 @@ def summary(user, period: Period, filters: dict | None = None, group_by: str | N
         sa.func.count().filter(major).label("major_found"),
         sa.func.count().filter(major, still_open).label("major_open"),
     ).where(*found_in, *hazard_where)
-    for row in db.session.execute(_join_kind(stmt, needs_kind).group_by(*_by(group_by, found_key))).mappings():
-        slot(row["key"]).update({k: v for k, v in row.items() if k != "key"})
+    found_names = FOUND_COUNTS
+    for key, *values in db.session.execute(_join_kind(stmt, needs_kind).group_by(*_by(group_by, found_key))):
+        slot(key).update(zip(found_names, values, strict=True))
 
     closed_key = _key(group_by, Hazard, Hazard.closed_at, months)
     closed_in = [Hazard.closed_at < until, *([Hazard.closed_at >= period.start] if period.start else [])]
@@ -282,7 +285,8 @@ def _labels(group_by: str, keys: list, lang: str) -> dict:
 
     if group_by in ("enterprise", "grid"):
         model = Enterprise if group_by == "enterprise" else Grid
-        return dict(db.session.execute(sa.select(model.id, model.name).where(model.id.in_(keys))).all())
+        # All names (a park's enterprises are a few thousand rows): cheaper than a long IN list.
+        return dict(db.session.execute(sa.select(model.id, model.name)).all())
     if group_by == "month":
         return {k: month_label(k, lang) for k in keys}
     codes = {"category": HAZARD_CATEGORIES, "level": HAZARD_LEVELS, "kind": INSPECTION_KINDS}[group_by]
