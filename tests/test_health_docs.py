@@ -30,7 +30,12 @@ def test_health_says_when_the_database_is_unavailable(tmp_path):
     assert r.get_json()["database"] == "unavailable"
 
 
-PUBLIC = {"/api/v1/health", "/api/v1/auth/token", "/api/v1/photos/{photo_id}/{variant}"}  # the last: signed URLs
+PUBLIC = {  # the last two: signed URLs, or a Bearer token
+    "/api/v1/health",
+    "/api/v1/auth/token",
+    "/api/v1/photos/{photo_id}/{variant}",
+    "/api/v1/briefs/{brief_id}/brief.{fmt}",
+}
 BODILESS = {"/api/v1/notifications/{notification_id}/read"}
 
 
