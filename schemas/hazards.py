@@ -202,7 +202,11 @@ class HazardFilterArgs(Strict):
 
 
 class HazardListArgs(PaginationArgs, HazardFilterArgs):
-    pass
+    sort = fields.String(
+        load_default="newest",
+        validate=validate.OneOf(["newest", "deadline"]),
+        metadata={"description": "`newest` (found_at, newest first) or `deadline` (earliest deadline first)"},
+    )
 
 
 HazardPage = page_schema(HazardSummarySchema, "HazardPage")

@@ -72,7 +72,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask, api) -> None:
-    from server import system
+    from server import system, web
     from server.accounts.api import auth_blp, grids_blp, users_blp
     from server.briefs.api import blp as briefs_blp
     from server.enterprises.api import blp as enterprises_blp
@@ -101,6 +101,7 @@ def _register_blueprints(app: Flask, api) -> None:
     ):
         api.register_blueprint(blp)
     app.register_blueprint(system.docs_assets)
+    app.register_blueprint(web.blp)
 
 
 def _sqlite_pragmas(app: Flask) -> None:

@@ -281,5 +281,6 @@ class Phone:
         return self.w.get(username, "/api/v1/notifications").get_json()["items"]
 
 
-# Real SMTP and HTTP receivers (aiosmtpd, http.server), for every test module.
+# Real SMTP and HTTP receivers (aiosmtpd, http.server) and the real-browser fixtures (tests/browser.py).
+from tests.browser import browser, live_server, office_context, phone_context  # noqa: E402, F401
 from tests.receivers import http_receiver, smtp_server  # noqa: E402,F401

@@ -50,6 +50,9 @@ def test_filters_search_and_scope(world, phone):
     # periods are in park time: b1 (00:30 on 1 April in the park) is still 31 March in UTC, yet it is in April
     assert ids(w.get("office", "/api/v1/hazards?found_from=2026-01-01&found_to=2026-04-01")) == [a2["id"], a1["id"]]
     assert ids(w.get("office", "/api/v1/hazards?found_from=2026-04-01T00:00:00")) == [own["id"], b1["id"]]
+    # the overdue list, most overdue first (earliest deadline)
+    by_deadline = ids(w.get("office", "/api/v1/hazards?sort=deadline"))
+    assert by_deadline[0] == a1["id"] and by_deadline.index(own["id"]) < by_deadline.index(b1["id"])
     # text search, Chinese, over description and location
     assert ids(w.get("office", "/api/v1/hazards?q=灭火器")) == [own["id"]]
     assert ids(w.get("office", "/api/v1/hazards?q=仓库")) == [a1["id"]]
@@ -66,7 +69,14 @@ def test_filters_search_and_scope(world, phone):
     assert ids(w.get("insp_b", "/api/v1/hazards")) == [b1["id"]]
     assert ids(w.get("leader", "/api/v1/hazards?category=confined_space")) == [b1["id"]]
     # bad filters are 422
-    for query in ("status=open", "overdue=maybe", "found_from=someday", "category=earthquake", "per_page=500"):
+    for query in (
+        "status=open",
+        "sort=random",
+        "overdue=maybe",
+        "found_from=someday",
+        "category=earthquake",
+        "per_page=500",
+    ):
         r = w.get("office", f"/api/v1/hazards?{query}")
         assert r.status_code == 422, query
 

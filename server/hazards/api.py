@@ -75,6 +75,8 @@ def hazard_query():
 def list_hazards(user, args: dict) -> sa.Select:
     """The hazard list of API.md with every filter, scoped to what `user` may see."""
     stmt = hazard_query().where(*service.hazard_conditions(user, args))
+    if args.get("sort") == "deadline":  # the most overdue first
+        return stmt.order_by(Hazard.deadline, Hazard.id)
     return stmt.order_by(Hazard.found_at.desc(), Hazard.id.desc())
 
 
