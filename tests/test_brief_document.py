@@ -397,3 +397,15 @@ def test_render_pdf_errors_are_clear(tmp_path, monkeypatch):
     fake.write_text("#!/bin/sh\nsleep 30\n")
     with pytest.raises(RuntimeError, match="timed out"):
         render_pdf(docx_path, tmp_path, timeout=0.5)
+
+
+def test_a_long_repeat_list_is_capped_but_counted(tmp_path):
+    figures = make_figures()
+    figures["repeat_enterprises_count"] = 35
+    figures = with_findings(figures)
+    assert any("35家企业隐患重复多发" in p for p in figures["problems"])
+    path = tmp_path / "brief.docx"
+    render_docx(figures, path)
+    text = docx_text(path)
+    listed = figures["repeat_enterprises"][-1]
+    assert "隐患重复多发的企业35家" in text and f"{listed['label']}（{listed['found']}项）等。" in text

@@ -251,3 +251,16 @@ def test_a_real_worker_makes_the_brief_asked_for_through_the_api(app, world, dat
     )
     assert download(world, body["files"]["pdf"]).startswith(b"%PDF")
     assert "worker.tasks.generate_brief" in proc.log_path.read_text()
+
+
+def test_beat_schedule_runs_the_quarterly_brief_on_each_quarters_first_day(app):
+    from server.celery_setup import celery_init_app
+
+    schedule = celery_init_app(app).conf.beat_schedule
+    entry = schedule["quarterly-brief"]
+    assert entry["task"] == "worker.tasks.quarterly_brief"
+    cron = entry["schedule"]
+    assert cron.month_of_year == {1, 4, 7, 10} and cron.day_of_month == {1}
+    assert (cron.hour, cron.minute) == ({6}, {0})
+    assert str(celery_init_app(app).conf.timezone) == "Asia/Shanghai"  # crontabs are read in park time
+    assert schedule["generate-pending-briefs"]["task"] == "worker.tasks.generate_pending_briefs"

@@ -240,9 +240,11 @@ def _table(
     repeat = OxmlElement("w:tblHeader")
     repeat.set(qn("w:val"), "true")
     row_pr.append(repeat)
-    for row_index, values in enumerate([header, *rows]):
+    # Row by row: table.cell(r, c) re-reads the whole grid each time (quadratic in the table's size).
+    for row_index, (table_row, values) in enumerate(zip(table.rows, [header, *rows], strict=True)):
+        cells = table_row.cells
         for col, value in enumerate(values):
-            cell = table.cell(row_index, col)
+            cell = cells[col]
             cell.width = Cm(widths[col])
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
             paragraph = cell.paragraphs[0]
@@ -565,15 +567,19 @@ def _distribution(doc, figures: dict, lang: str, numbers: _Numbers, chart_dir: P
     repeat = figures.get("repeat_enterprises") or []
     if repeat:
         this = period_word(figures, lang)
+        n = figures.get("repeat_enterprises_count", len(repeat))  # the list itself is capped
+        more_zh, more_en = ("等", " and others") if n > len(repeat) else ("", "")
         _paragraph(
             doc,
             tr(
                 lang,
-                f"{this}隐患重复多发的企业{len(repeat)}家："
+                f"{this}隐患重复多发的企业{n}家："
                 + "、".join(f"{r['label']}（{r['found']}项）" for r in repeat)
+                + more_zh
                 + "。",
-                f"Hazards recurred at {len(repeat)} {plural(len(repeat), 'enterprise', 'enterprises')} {this}: "
+                f"Hazards recurred at {n} {plural(n, 'enterprise', 'enterprises')} {this}: "
                 + ", ".join(f"{r['label']} ({r['found']})" for r in repeat)
+                + more_en
                 + ".",
             ),
         )

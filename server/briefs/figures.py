@@ -22,6 +22,7 @@ from server.timeutil import days_late, park_day_start, to_park
 
 TOP_ENTERPRISES = 10
 REPEAT_THRESHOLD = 3
+REPEAT_LISTED = 20
 OVERDUE_ROWS = 50
 
 
@@ -113,7 +114,8 @@ def compute(start: datetime, end: datetime, as_of: datetime, quarter: str | None
         "by_category": summary("category")["groups"],
         "by_grid": summary("grid")["groups"],
         "top_enterprises": top,
-        "repeat_enterprises": repeat,
+        "repeat_enterprises": repeat[:REPEAT_LISTED],
+        "repeat_enterprises_count": len(repeat),
         "by_month": summary("month")["groups"],
         "overdue_major": _overdue_and_major(period, lang),
         "records": records,

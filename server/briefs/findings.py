@@ -363,7 +363,7 @@ def derive_findings(figures: dict, lang: str | None = None) -> dict[str, list[st
         figures.get("repeat_enterprises") or [], key=lambda item: (-(item.get("found") or 0), str(item["label"]))
     )
     if repeat:
-        n = len(repeat)
+        n = figures.get("repeat_enterprises_count", len(repeat))  # the list itself is capped
         if lang == "en":
             names = _listed([f"{item['label']} ({item['found']})" for item in repeat], lang)
             problems.append(
