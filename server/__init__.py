@@ -45,16 +45,24 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     app.json.ensure_ascii = False  # Chinese text as is (API.md)
     app.json.sort_keys = False
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from server import auth, errors, models  # noqa: F401 - models register the tables
-    from server.extensions import db, migrate
+    from server.audit import service as audit
+    from server.extensions import db, limiter, migrate
 
     db.init_app(app)
     migrate.init_app(
         app, db, render_as_batch=True, directory=str(Path(__file__).resolve().parent.parent / "migrations")
     )
     auth.init_app(app)
+    limiter.init_app(app)
     errors.init_app(app)
+    audit.init_app(app)
 
     api = errors.ParkApi(app, spec_kwargs={"extra_plugins": [auth.AccessDocPlugin(app)]})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
@@ -74,6 +82,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _register_blueprints(app: Flask, api) -> None:
     from server import system, web
     from server.accounts.api import auth_blp, grids_blp, users_blp
+    from server.audit.api import blp as audit_blp
     from server.briefs.api import blp as briefs_blp
     from server.enterprises.api import blp as enterprises_blp
     from server.hazards.api import blp as hazards_blp
@@ -98,6 +107,7 @@ def _register_blueprints(app: Flask, api) -> None:
         records_blp,
         stats_blp,
         briefs_blp,
+        audit_blp,
     ):
         api.register_blueprint(blp)
     app.register_blueprint(system.docs_assets)

@@ -94,6 +94,7 @@ def _is_api(path: str) -> bool:
 
 
 def enforce_access():
+    g.user = None  # set by the token below; never carried over from another request
     if not _is_api(request.path) or request.url_rule is None or request.method == "OPTIONS":
         return None
     rule = rule_for(request.endpoint, request.method)

@@ -69,6 +69,13 @@ class Config:
         self.REMINDER_BATCH_SIZE = _int("REMINDER_BATCH_SIZE", 200)
         self.DIGEST_TIME = env.get("DIGEST_TIME", "08:30")
         self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+        # Log-in rate limits (flask-limiter notation); storage shared by every process in production (redis://).
+        self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "memory://")
+        self.LOGIN_ATTEMPTS_LIMIT = env.get("LOGIN_ATTEMPTS_LIMIT", "30 per minute")
+        self.LOGIN_FAILURES_LIMIT = env.get("LOGIN_FAILURES_LIMIT", "5 per 15 minutes")
+        self.LOGIN_USER_FAILURES_LIMIT = env.get("LOGIN_USER_FAILURES_LIMIT", "20 per hour")
+        # Behind a reverse proxy: how many proxies set X-Forwarded-For / -Proto (the audit log's client address).
+        self.TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
         # Briefs (季度安全生产会议通报): the park's name in titles; made at BRIEF_TIME on a quarter's first day.
         self.PARK_NAME = env.get("PARK_NAME", "")
         self.BRIEF_TIME = env.get("BRIEF_TIME", "06:00")

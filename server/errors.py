@@ -143,6 +143,8 @@ class ParkApi(Api):
         if status == 422 and errors and errors.get("_schema") == [translate_field_message("Invalid input type.")]:
             # A JSON body that is not an object is malformed, not an invalid field.
             status, message, errors = 400, t("json_not_object"), None
+        if status == 429 and request.endpoint == "auth.TokenView":
+            message = t("too_many_logins")
         if status == 404 and request.url_rule is None:
             message = t("route_not_found")
         if status >= 500:

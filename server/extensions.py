@@ -1,6 +1,9 @@
 """Extensions, created unbound and bound in `create_app`."""
 
+from flask import request
 from flask_jwt_extended import JWTManager
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
@@ -17,3 +20,17 @@ NAMING_CONVENTION = {
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 migrate = Migrate()
 jwt = JWTManager()
+# Rate limits (log-in): in memory by default, RATELIMIT_STORAGE_URI=redis://… when several processes serve.
+limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
+
+
+def login_key() -> str:
+    """Failed log-ins count per client address and username."""
+    body = request.get_json(silent=True) if request.is_json else None
+    username = str(body.get("username", ""))[:80].lower() if isinstance(body, dict) else ""
+    return f"{get_remote_address()}|{username}"
+
+
+def login_user_key() -> str:
+    """…and per username whatever the address (a slow distributed guess)."""
+    return login_key().split("|", 1)[1]

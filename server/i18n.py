@@ -56,6 +56,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Some fields are invalid; correct them and try again.",
     },
     "too_many_requests": {"zh": "请求过于频繁，请稍后再试。", "en": "Too many requests; try again later."},
+    "too_many_logins": {
+        "zh": "登录失败次数过多，请稍后再试（见 Retry-After）。",
+        "en": "Too many failed log-ins; try again later (see Retry-After).",
+    },
     "internal_error": {
         "zh": "服务器内部错误，请稍后重试。",
         "en": "Internal server error; try again later.",

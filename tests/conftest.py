@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from server import create_app
-from server.extensions import db
+from server.extensions import db, limiter
 
 PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -112,6 +112,8 @@ def app(session_app):
         db.session.remove()
     _empty_tables(session_app)
     shutil.rmtree(session_app.config["MEDIA_ROOT"], ignore_errors=True)
+    with session_app.app_context():
+        limiter.reset()  # log-in counters start afresh for every test
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -24,7 +25,7 @@ from server.accounts import service
 from server.accounts.models import Grid, User, grid_inspectors
 from server.auth import ALL_ROLES, access, current_user, get_visible, issue_token, public, resource, scope_loader
 from server.errors import Unauthorized
-from server.extensions import db
+from server.extensions import db, limiter, login_key, login_user_key
 from server.pagination import paginate
 
 auth_blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Log-in (登录)")
@@ -45,14 +46,28 @@ def load_grid(user, grid_id: int) -> Grid:
     return get_visible(Grid, user, grid_id)
 
 
+def _failed(response) -> bool:
+    return response.status_code == 401
+
+
 @auth_blp.route("/token")
 class TokenView(MethodView):
+    # Every attempt counts per address; failures count per address+username and per username (429 beyond).
+    decorators = [
+        limiter.limit(lambda: current_app.config["LOGIN_ATTEMPTS_LIMIT"]),
+        limiter.limit(lambda: current_app.config["LOGIN_FAILURES_LIMIT"], key_func=login_key, deduct_when=_failed),
+        limiter.limit(
+            lambda: current_app.config["LOGIN_USER_FAILURES_LIMIT"], key_func=login_user_key, deduct_when=_failed
+        ),
+    ]
+
     @public
     @auth_blp.arguments(TokenArgs)
     @auth_blp.response(200, TokenSchema)
     @auth_blp.alt_response(401, response="UNAUTHORIZED")
+    @auth_blp.alt_response(429, response="TOO_MANY_REQUESTS")
     def post(self, args):
-        """Log in with username and password; returns a bearer token."""
+        """Log in with username and password; returns a bearer token. Repeated failures are refused (429)."""
         user = service.authenticate(args["username"], args["password"])
         if user is None:
             raise Unauthorized("bad_credentials")
