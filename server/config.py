@@ -30,6 +30,8 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
             env.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'park.sqlite'}")
         )
+        # A connection broken by a database restart is noticed and replaced before use, not after a failure.
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         # Embedded broker: kombu's SQLAlchemy transport on a SQLite file, no server needed.
         self.CELERY_BROKER_URL = env.get("CELERY_BROKER_URL", f"sqla+sqlite:///{INSTANCE_DIR / 'broker.sqlite'}")
         self.MEDIA_ROOT = env.get("MEDIA_ROOT", str(INSTANCE_DIR / "media"))
