@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from schemas.common import Label, PaginationArgs, Strict, code_field, page_schema
+from schemas.common import Id, Label, PaginationArgs, Strict, code_field, page_schema
 from schemas.enterprises import PHONE
 from server.codes import ROLES
 
@@ -46,8 +46,8 @@ class UserCreateArgs(Strict):
     display_name = fields.String(validate=validate.Length(max=100), allow_none=True)
     email = fields.Email(allow_none=True)
     phone = fields.String(validate=PHONE, allow_none=True)
-    enterprise_id = fields.Integer(allow_none=True, strict=True)
-    grid_ids = fields.List(fields.Integer(strict=True), load_default=list)
+    enterprise_id = Id(allow_none=True, strict=True)
+    grid_ids = fields.List(Id(strict=True), load_default=list)
 
 
 class UserUpdateArgs(Strict):
@@ -56,15 +56,15 @@ class UserUpdateArgs(Strict):
     display_name = fields.String(validate=validate.Length(max=100), allow_none=True)
     email = fields.Email(allow_none=True)
     phone = fields.String(validate=PHONE, allow_none=True)
-    enterprise_id = fields.Integer(allow_none=True, strict=True)
-    grid_ids = fields.List(fields.Integer(strict=True))
+    enterprise_id = Id(allow_none=True, strict=True)
+    grid_ids = fields.List(Id(strict=True))
     is_active = fields.Boolean()
 
 
 class UserListArgs(PaginationArgs):
     role = code_field(ROLES)
-    enterprise_id = fields.Integer()
-    grid_id = fields.Integer()
+    enterprise_id = Id()
+    grid_id = Id()
     q = fields.String(validate=validate.Length(max=100))
 
 
@@ -81,13 +81,13 @@ class GridSchema(ma.Schema):
 class GridCreateArgs(Strict):
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     description = fields.String(allow_none=True, validate=validate.Length(max=2000))
-    inspector_ids = fields.List(fields.Integer(strict=True), load_default=list)
+    inspector_ids = fields.List(Id(strict=True), load_default=list)
 
 
 class GridUpdateArgs(Strict):
     name = fields.String(validate=validate.Length(min=1, max=100))
     description = fields.String(allow_none=True, validate=validate.Length(max=2000))
-    inspector_ids = fields.List(fields.Integer(strict=True))
+    inspector_ids = fields.List(Id(strict=True))
 
 
 GridPage = page_schema(GridSchema, "GridPage")

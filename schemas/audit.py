@@ -5,11 +5,11 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from schemas.common import PaginationArgs, ParkDateTime, page_schema
+from schemas.common import Id, PaginationArgs, ParkDateTime, page_schema
 
 
 class AuditListArgs(PaginationArgs):
-    user_id = fields.Integer()
+    user_id = Id()
     method = fields.String(validate=validate.OneOf(["POST", "PUT", "PATCH", "DELETE"]))
     path = fields.String(validate=validate.Length(min=1, max=300), metadata={"description": "path starts with"})
     status = fields.Integer(validate=validate.Range(min=100, max=599))

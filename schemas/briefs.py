@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from schemas.common import PaginationArgs, ParkDateTime, Strict, code_field, page_schema
+from schemas.common import PaginationArgs, ParkDate, ParkDateTime, Strict, code_field, page_schema
 from server.codes import BRIEF_STATUSES
 from server.i18n import LANGUAGES
 from server.stats.service import QUARTER
@@ -15,8 +15,8 @@ class BriefCreateArgs(Strict):
     quarter = fields.String(
         validate=validate.Regexp(QUARTER, error="stats_bad_quarter"), metadata={"description": "e.g. 2026Q3"}
     )
-    from_ = fields.Date(data_key="from", metadata={"description": "first park day of a custom period"})
-    to = fields.Date(metadata={"description": "last park day (inclusive) of a custom period"})
+    from_ = ParkDate(data_key="from", metadata={"description": "first park day of a custom period"})
+    to = ParkDate(metadata={"description": "last park day (inclusive) of a custom period"})
     language = code_field(LANGUAGES, load_default="zh")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from schemas.common import Label, PaginationArgs, ParkDateTime, Strict, code_field, page_schema
+from schemas.common import Id, Label, PaginationArgs, ParkDateTime, Strict, code_field, page_schema
 from server.codes import ENTERPRISE_STATUSES, RISK_LEVELS
 
 PHONE = validate.Regexp(r"^\+?[0-9\- ]{5,20}$", error="invalid_phone")
@@ -48,7 +48,7 @@ class EnterpriseFields(Strict):
 class EnterpriseCreateArgs(EnterpriseFields):
     name = fields.String(required=True, validate=validate.Length(min=2, max=200))
     credit_code = fields.String(required=True, metadata={"description": "18 characters, with a valid check character"})
-    grid_id = fields.Integer(required=True, strict=True)
+    grid_id = Id(required=True, strict=True)
 
 
 class EnterpriseUpdateArgs(EnterpriseFields):
@@ -56,7 +56,7 @@ class EnterpriseUpdateArgs(EnterpriseFields):
 
 
 class EnterpriseListArgs(PaginationArgs):
-    grid_id = fields.Integer()
+    grid_id = Id()
     status = code_field(ENTERPRISE_STATUSES)
     risk_level = code_field(RISK_LEVELS)
     q = fields.String(validate=validate.Length(max=100), metadata={"description": "name or credit code contains"})

@@ -10,7 +10,7 @@ from flask import current_app
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate, validates_schema
 
-from schemas.common import Label, PaginationArgs, ParkDateTime, Strict, code_field, page_schema
+from schemas.common import Id, Label, PaginationArgs, ParkDate, ParkDateTime, Strict, code_field, page_schema
 from server.codes import HAZARD_CATEGORIES, HAZARD_LEVELS, HAZARD_SOURCES, HAZARD_STATUSES, PHOTO_STAGES
 from server.i18n import t
 
@@ -22,7 +22,7 @@ class DeadlineField(ParkDateTime):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, str) and len(value) == 10:
-            day = fields.Date()._deserialize(value, attr, data, **kwargs)
+            day = ParkDate()._deserialize(value, attr, data, **kwargs)
             tz = ZoneInfo(current_app.config["PARK_TIMEZONE"])
             return datetime.combine(day, time(23, 59, 59), tzinfo=tz)
         return super()._deserialize(value, attr, data, **kwargs)
@@ -34,14 +34,14 @@ class PlanArgs(Strict):
     responsible = fields.String(required=True, validate=validate.Length(min=1, max=100))
     measures = fields.String(required=True, validate=TEXT)
     funds = fields.Float(required=True, validate=validate.Range(min=0, max=1e12), metadata={"description": "yuan"})
-    deadline = fields.Date(required=True)
+    deadline = ParkDate(required=True)
     contingency = fields.String(required=True, validate=TEXT)
 
 
 class HazardCreateArgs(Strict):
     client_uuid = fields.UUID(required=True)
-    enterprise_id = fields.Integer(required=True, strict=True)
-    inspection_id = fields.Integer(strict=True, allow_none=True)
+    enterprise_id = Id(required=True, strict=True)
+    inspection_id = Id(strict=True, allow_none=True)
     location = fields.String(allow_none=True, validate=validate.Length(max=300))
     description = fields.String(required=True, validate=TEXT)
     category = code_field(HAZARD_CATEGORIES, required=True)
@@ -114,7 +114,7 @@ class PlanSchema(ma.Schema):
     responsible = fields.String(attribute="plan_responsible")
     measures = fields.String(attribute="plan_measures")
     funds = fields.Float(attribute="plan_funds")
-    deadline = fields.Date(attribute="plan_deadline")
+    deadline = ParkDate(attribute="plan_deadline")
     contingency = fields.String(attribute="plan_contingency")
 
 
@@ -191,9 +191,9 @@ class HazardFilterArgs(Strict):
     level = code_field(HAZARD_LEVELS)
     category = code_field(HAZARD_CATEGORIES)
     source = code_field(HAZARD_SOURCES)
-    enterprise_id = fields.Integer()
-    grid_id = fields.Integer()
-    inspection_id = fields.Integer()
+    enterprise_id = Id()
+    grid_id = Id()
+    inspection_id = Id()
     found_from = ParkDateTime()
     found_to = ParkDateTime()
     q = fields.String(

@@ -5,14 +5,14 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate, validates_schema
 
-from schemas.common import Label, PaginationArgs, ParkDateTime, Strict, code_field, page_schema
+from schemas.common import Id, Label, PaginationArgs, ParkDateTime, Strict, code_field, page_schema
 from server.codes import CAMPAIGNS, INSPECTION_KINDS
 from server.i18n import t
 
 
 class InspectionCreateArgs(Strict):
     client_uuid = fields.UUID(required=True)
-    enterprise_id = fields.Integer(required=True, strict=True)
+    enterprise_id = Id(required=True, strict=True)
     kind = code_field(INSPECTION_KINDS, required=True)
     campaign = code_field(CAMPAIGNS, allow_none=True)
     started_at = ParkDateTime(required=True)
@@ -56,9 +56,9 @@ class InspectionSchema(ma.Schema):
 
 
 class InspectionListArgs(PaginationArgs):
-    enterprise_id = fields.Integer()
-    grid_id = fields.Integer()
-    inspector_id = fields.Integer()
+    enterprise_id = Id()
+    grid_id = Id()
+    inspector_id = Id()
     kind = code_field(INSPECTION_KINDS)
     campaign = code_field(CAMPAIGNS)
     started_from = ParkDateTime()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate, validates_schema
 
-from schemas.common import Label, PaginationArgs, ParkDateTime, Strict, code_field, page_schema
+from schemas.common import Id, Label, PaginationArgs, ParkDate, ParkDateTime, Strict, code_field, page_schema
 from server.codes import RECORD_KINDS
 from server.i18n import t
 
@@ -24,7 +24,7 @@ class RecordSchema(ma.Schema):
     id = fields.Integer()
     kind = fields.String()
     kind_label = Label(RECORD_KINDS, "kind")
-    date = fields.Date(metadata={"description": "park calendar day"})
+    date = ParkDate(metadata={"description": "park calendar day"})
     title = fields.String()
     enterprise_id = fields.Integer(allow_none=True, metadata={"description": "null: a park-wide record"})
     enterprise_name = fields.String(allow_none=True)
@@ -36,7 +36,7 @@ class RecordSchema(ma.Schema):
 
 class RecordFields(Strict):
     kind = code_field(RECORD_KINDS)
-    date = fields.Date(metadata={"description": "park calendar day, not after today"})
+    date = ParkDate(metadata={"description": "park calendar day, not after today"})
     title = fields.String(validate=TITLE)
     enterprise_id = fields.Integer(
         allow_none=True,
@@ -50,7 +50,7 @@ class RecordFields(Strict):
 
 class RecordCreateArgs(RecordFields):
     kind = code_field(RECORD_KINDS, required=True)
-    date = fields.Date(required=True, metadata={"description": "park calendar day, not after today"})
+    date = ParkDate(required=True, metadata={"description": "park calendar day, not after today"})
     title = fields.String(required=True, validate=TITLE)
     quantity = fields.Integer(
         load_default=1, strict=True, validate=QUANTITY, metadata={"description": QUANTITY_DOC + "; default 1"}
@@ -63,9 +63,9 @@ class RecordUpdateArgs(RecordFields):
 
 class RecordListArgs(PaginationArgs):
     kind = code_field(RECORD_KINDS)
-    enterprise_id = fields.Integer(validate=ENTERPRISE_ID)
-    date_from = fields.Date(data_key="from", metadata={"description": "first park day, inclusive"})
-    date_to = fields.Date(data_key="to", metadata={"description": "last park day, inclusive"})
+    enterprise_id = Id(validate=ENTERPRISE_ID)
+    date_from = ParkDate(data_key="from", metadata={"description": "first park day, inclusive"})
+    date_to = ParkDate(data_key="to", metadata={"description": "last park day, inclusive"})
 
     @validates_schema
     def _period_in_order(self, data, **kwargs):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from schemas.common import Label, PaginationArgs, ParkDateTime, code_field, page_schema
+from schemas.common import Id, Label, PaginationArgs, ParkDateTime, code_field, page_schema
 from server.codes import DELIVERY_STATUSES, REMINDER_CHANNELS, REMINDER_STAGES
 
 
@@ -30,7 +30,7 @@ class ReminderListArgs(PaginationArgs):
     status = fields.String(validate=validate.OneOf(DELIVERY_STATUSES))
     channel = code_field(REMINDER_CHANNELS)
     stage = code_field(REMINDER_STAGES)
-    hazard_id = fields.Integer()
+    hazard_id = Id()
     recipient = fields.String(validate=validate.Length(max=300))
 
 

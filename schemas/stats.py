@@ -7,7 +7,7 @@ from datetime import date
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from schemas.common import ParkDateTime, Strict, code_field
+from schemas.common import Id, ParkDateTime, Strict, code_field
 from server.codes import HAZARD_CATEGORIES, HAZARD_LEVELS, HAZARD_SOURCES, INSPECTION_KINDS
 from server.stats.service import GROUPS, QUARTER
 
@@ -36,8 +36,8 @@ class StatsFilterArgs(Strict):
         validate=validate.Regexp(QUARTER, error="stats_bad_quarter"), metadata={"description": "e.g. 2026Q3"}
     )
     as_of = ParkDateTime(metadata={"description": "the instant the figures are taken at; default and at most now"})
-    enterprise_id = fields.Integer()
-    grid_id = fields.Integer()
+    enterprise_id = Id()
+    grid_id = Id()
     category = code_field(HAZARD_CATEGORIES)
     level = code_field(HAZARD_LEVELS)
     source = code_field(HAZARD_SOURCES)

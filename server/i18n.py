@@ -193,6 +193,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "链接已过期或无效，请刷新后重试。",
         "en": "The link has expired or is invalid; reload and try again.",
     },
+    "date_out_of_range": {
+        "zh": "日期应在 2000 年至 2100 年之间。",
+        "en": "The date must be between the years 2000 and 2100.",
+    },
     # statistics, ledger and briefs
     "stats_quarter_or_dates": {
         "zh": "请只给出 quarter，或只给出 from/to，不要同时给出。",

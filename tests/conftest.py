@@ -165,6 +165,11 @@ VALID_CODES = ["91330100716105852F", "9144030071526726XG", "91110000802100433B"]
 
 @pytest.fixture
 def world(app, client) -> World:
+    return build_world(client)
+
+
+def build_world(client) -> World:
+    """Two grids with one enterprise each and a user per role (inside the app's context)."""
     from server.accounts.service import create_grid, create_user
     from server.enterprises.service import create_enterprise
 

@@ -235,3 +235,13 @@ def test_bad_queries_are_422_with_the_field(world, params, field, message):
 def test_bad_query_in_english(world):
     r = world.get("office", URL, query_string={"quarter": "Q3", "lang": "en"})
     assert r.status_code == 422 and r.get_json()["errors"]["quarter"] == ["A quarter is written like 2026Q3."]
+
+
+def test_months_of_everything_filtered_by_kind(world, data):
+    body = summary(world, kind="self_check", group_by="month", as_of=AS_OF_ISO)
+    subset = statsdata.Dataset([h for h in data.hazards if h.kind == "self_check"], [], {})
+    want = statsdata.expected(subset, None, None, AS_OF, "month")
+    first = min(k for k in want if k is not None)
+    assert body["groups"][0]["key"] == first  # the months start at the first self-reported hazard
+    for group in body["groups"]:
+        assert group["found"] == want.get(group["key"], {}).get("found", 0), group["key"]

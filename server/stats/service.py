@@ -46,7 +46,7 @@ COUNTS = (
 FOUND_COUNTS = ("found", "rectified", "rectified_on_time", "overdue", "major_found", "major_open")
 # Filters that restrict hazards; inspections follow only enterprise, grid and kind.
 HAZARD_FILTERS = ("enterprise_id", "grid_id", "category", "level", "source", "q")
-QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+QUARTER = re.compile(r"^(20\d\d|2100)Q([1-4])$")  # years as in schemas.common.YEARS
 
 
 @dataclass(frozen=True)
@@ -159,7 +159,7 @@ def summary(user, period: Period, filters: dict | None = None, group_by: str | N
     if filters.get("kind") is not None:
         hazard_where.append(_hazard_kind() == filters["kind"])
 
-    months = _months(period, hazard_where, inspection_where) if group_by == "month" else None
+    months = _months(period, hazard_where, inspection_where, needs_kind) if group_by == "month" else None
     rows: dict = {}
 
     def slot(key):
@@ -260,12 +260,16 @@ def _key(group_by: str | None, model, instant_column, months):
     return getattr(model, f"{group_by}_id")
 
 
-def _months(period: Period, hazard_where, inspection_where) -> list[tuple[str, datetime]]:
+def _months(period: Period, hazard_where, inspection_where, needs_kind: bool) -> list[tuple[str, datetime]]:
     start = period.start
     if start is None:
         firsts = [
-            db.session.execute(sa.select(sa.func.min(Hazard.found_at)).where(*hazard_where)).scalar(),
-            db.session.execute(sa.select(sa.func.min(Hazard.closed_at)).where(*hazard_where)).scalar(),
+            db.session.execute(
+                _join_kind(sa.select(sa.func.min(Hazard.found_at)), needs_kind).where(*hazard_where)
+            ).scalar(),
+            db.session.execute(
+                _join_kind(sa.select(sa.func.min(Hazard.closed_at)), needs_kind).where(*hazard_where)
+            ).scalar(),
             db.session.execute(sa.select(sa.func.min(Inspection.started_at)).where(*inspection_where)).scalar(),
         ]
         start = min((f for f in firsts if f is not None), default=period.as_of)
