@@ -51,7 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from server import auth, errors, models  # noqa: F401 - models register the tables
+    from server import auth, errors, models, security  # noqa: F401 - models register the tables
     from server.audit import service as audit
     from server.extensions import db, limiter, migrate
 
@@ -63,6 +63,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     errors.init_app(app)
     audit.init_app(app)
+    security.init_app(app)
 
     api = errors.ParkApi(app, spec_kwargs={"extra_plugins": [auth.AccessDocPlugin(app)]})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})

@@ -55,3 +55,9 @@ def shared_file(name: str):
 @blp.get("/vendor/<path:name>")
 def vendor_file(name: str):
     return _send("vendor", name)
+
+
+@blp.get("/favicon.ico")
+def favicon():
+    # Browsers ask for /favicon.ico on pages without an icon link (e.g. the API docs page).
+    return send_from_directory(WEB_ROOT / "office", "favicon.svg", mimetype="image/svg+xml", max_age=86400)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from server.audit.models import AuditEntry
 from server.extensions import db
 from tests.conftest import PASSWORD, count, small_jpeg
@@ -100,3 +102,36 @@ def test_a_failed_write_leaves_nothing_but_its_log_line(world, phone):
     assert count(AuditEntry) == before + 1
     entry = db.session.query(AuditEntry).order_by(AuditEntry.id.desc()).first()
     assert entry.status == 422 and entry.username == "insp_a"
+
+
+def test_security_headers_on_api_pages_and_files(world, phone, client):
+    api = world.get("office", "/api/v1/hazards")
+    page = client.get("/")
+    for r in (api, page, client.get("/api/v1/health")):
+        assert r.headers["X-Content-Type-Options"] == "nosniff"
+        assert r.headers["X-Frame-Options"] == "DENY"
+        assert r.headers["Referrer-Policy"] == "same-origin"
+        csp = r.headers["Content-Security-Policy"]
+        assert "script-src 'self';" in csp and "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
+    assert api.headers["Cache-Control"] == "no-store"
+    assert "Strict-Transport-Security" not in api.headers  # plain HTTP here
+    secure = client.get("/api/v1/health", base_url="https://park.example")
+    assert secure.headers["Strict-Transport-Security"].startswith("max-age=")
+    # the docs page alone may run Swagger UI's inline start-up script
+    assert "'unsafe-inline'" in client.get("/api/docs").headers["Content-Security-Policy"]
+    assert "'unsafe-inline'" not in page.headers["Content-Security-Policy"].split("style-src")[0]
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_pages_run_under_the_content_security_policy(world, live_server, office_context):
+    """The API docs page and the dashboard render in Chromium with the CSP on, without a violation."""
+    page = office_context.new_page()
+    problems = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    page.goto("/api/docs")
+    page.wait_for_selector(".opblock-summary", timeout=20_000)  # Swagger UI drew the operations
+    page.goto("/")
+    page.wait_for_selector("input[type=password]")
+    assert problems == []
