@@ -11,6 +11,7 @@ import logging
 import marshmallow as ma
 from flask import Flask, jsonify, request
 from flask_smorest import Api
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 from server.i18n import t, translate_field_message
@@ -147,13 +148,15 @@ class ParkApi(Api):
             message = t("too_many_logins")
         if status == 404 and request.url_rule is None:
             message = t("route_not_found")
-        if status >= 500:
-            log.exception(
-                "internal error", exc_info=error.original_exception if hasattr(error, "original_exception") else None
-            )
-        return error_response(
-            status, message or t(DEFAULT_KEYS.get(status, "bad_request")), errors, data.get("headers")
-        )
+        headers = data.get("headers")
+        original = getattr(error, "original_exception", None)
+        if status == 500 and isinstance(original, sa_exc.OperationalError | sa_exc.InterfaceError):
+            # The database is unreachable (restarting, down): a temporary state the phones retry after.
+            log.warning("database unavailable: %s", original)
+            status, message, headers = 503, t("database_unavailable"), {"Retry-After": "5"}
+        elif status >= 500:
+            log.exception("internal error", exc_info=original)
+        return error_response(status, message or t(DEFAULT_KEYS.get(status, "bad_request")), errors, headers)
 
 
 def init_app(app: Flask) -> None:

@@ -60,6 +60,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "登录失败次数过多，请稍后再试（见 Retry-After）。",
         "en": "Too many failed log-ins; try again later (see Retry-After).",
     },
+    "database_unavailable": {
+        "zh": "数据库暂时不可用，请稍后重试。",
+        "en": "The database is temporarily unavailable; try again shortly.",
+    },
     "internal_error": {
         "zh": "服务器内部错误，请稍后重试。",
         "en": "Internal server error; try again later.",

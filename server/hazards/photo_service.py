@@ -6,7 +6,9 @@ File names on disk are made here (`photos/<hazard>/<random>.<ext>`), never from 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import time
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -150,10 +152,22 @@ def derive(photo_id: int) -> bool:
         return False
     thumb, display = media_path(derived_key(photo, "thumbnail")), media_path(derived_key(photo, "display"))
     if not (photo.derived and thumb.exists() and display.exists()):
+        started = time.time()
         imaging.derive_images(media_path(photo.storage_key), thumb, display)
         photo.derived = True
         db.session.commit()
+        _remove_stale_temporaries((thumb, display), started)
     return True
+
+
+def _remove_stale_temporaries(paths, before: float) -> None:
+    """Temporary files of an earlier derivation that was killed mid-write (it never got to remove them).
+    One begun after ours may still be writing: only those older than our start go."""
+    for path in paths:
+        for stale in path.parent.glob(f".{path.name}.*.tmp"):
+            with contextlib.suppress(FileNotFoundError):
+                if stale.stat().st_mtime < before:
+                    stale.unlink()
 
 
 def enqueue_pending_derivations(older_than: timedelta = timedelta(minutes=1)) -> int:
