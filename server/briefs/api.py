@@ -86,8 +86,8 @@ class BriefFile(MethodView):
             verify_jwt_in_request()
             if current_user().role not in READERS:
                 raise Forbidden()
-        brief = db.session.get(Brief, brief_id) if 0 < brief_id < 2**31 else None
-        path = service.file_path(brief, fmt) if brief is not None and brief.status == "ready" else None
+        brief = get_visible(Brief, None, brief_id)
+        path = service.file_path(brief, fmt) if brief.status == "ready" else None
         if path is None or not path.is_file():
             raise NotFound()
         return send_file(path, mimetype=service.FORMATS[fmt], as_attachment=True,
