@@ -216,10 +216,14 @@ class _Year:
             service.extend_deadline(self.office, hazard, new_deadline, rng.choice(EXTENSION_REASONS), now=extension_at)
             days_allowed = (hazard.deadline - t).days
         if rng.random() < 0.05:
-            return  # the enterprise does nothing: overdue, chased by reminders
+            if t > now - timedelta(days=90):
+                return  # the enterprise does nothing yet: overdue, chased by reminders
+            late_start = True  # older ones were chased until they were fixed, late
+        else:
+            late_start = False
         rounds = 2 if rng.random() < 0.15 else 1
         for round_no in range(rounds):
-            late = rng.random() < 0.1
+            late = late_start or rng.random() < 0.1
             t = t + timedelta(
                 days=rng.uniform(days_allowed * (1.1 if late else 0.2), days_allowed * (1.6 if late else 0.7)),
                 hours=rng.uniform(0, 6),
