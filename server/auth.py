@@ -94,7 +94,7 @@ def _is_api(path: str) -> bool:
 
 
 def enforce_access():
-    g.user = None  # set by the token below; never carried over from another request
+    g.user = g.actor = None  # set by the token below; never carried over from another request
     if not _is_api(request.path) or request.url_rule is None or request.method == "OPTIONS":
         return None
     rule = rule_for(request.endpoint, request.method)
@@ -106,6 +106,7 @@ def enforce_access():
         return None
     verify_jwt_in_request()  # raises; the loaders below answer 401
     user = g.user
+    g.actor = (user.id, user.username, user.role)  # for the audit log, read once while the row is loaded
     g.resources = {}
     for name, value in (request.view_args or {}).items():
         loader = _loaders.get(name)

@@ -9,10 +9,12 @@ from __future__ import annotations
 import json
 import logging
 
+import sqlalchemy as sa
 from flask import Flask, Response, g, request
 
 from server.audit.models import AuditEntry
 from server.extensions import db
+from server.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
@@ -66,17 +68,17 @@ def record(response: Response) -> Response:
     if request.method not in WRITES or not request.path.startswith("/api/"):
         return response
     try:
-        user = getattr(g, "user", None)
+        user_id, username, role = getattr(g, "actor", None) or (None, None, None)
         detail = _detail()
-        username = getattr(user, "username", None)
         if username is None and request.endpoint == "auth.TokenView" and detail:
             username = str(detail.get("username", ""))[:80] or None  # a log-in attempt: who tried
         db.session.rollback()  # views commit what they keep; nothing else may ride along with the log
-        db.session.add(
-            AuditEntry(
-                user_id=getattr(user, "id", None),
+        db.session.execute(
+            sa.insert(AuditEntry).values(
+                at=utcnow(),
+                user_id=user_id,
                 username=username,
-                role=getattr(user, "role", None),
+                role=role,
                 method=request.method,
                 path=request.path[:300],
                 endpoint=(request.endpoint or "")[:100] or None,
