@@ -63,6 +63,9 @@ def browser():
 
 
 def _context(browser, live_server, **options):
+    # Playwright's wait_for_function polls through eval, which the app's CSP forbids: behaviour tests bypass
+    # the CSP; tests/test_security.py loads the pages without the bypass and checks for violations.
+    options.setdefault("bypass_csp", True)
     context = browser.new_context(base_url=live_server.url, locale="zh-CN", timezone_id="Asia/Shanghai", **options)
     context.set_default_timeout(15_000)
     return context
