@@ -180,9 +180,8 @@ def summary(user, period: Period, filters: dict | None = None, group_by: str | N
         sa.func.count().filter(major).label("major_found"),
         sa.func.count().filter(major, still_open).label("major_open"),
     ).where(*found_in, *hazard_where)
-    found_names = FOUND_COUNTS
     for key, *values in db.session.execute(_join_kind(stmt, needs_kind).group_by(*_by(group_by, found_key))):
-        slot(key).update(zip(found_names, values, strict=True))
+        slot(key).update(zip(FOUND_COUNTS, values, strict=True))
 
     closed_key = _key(group_by, Hazard, Hazard.closed_at, months)
     closed_in = [Hazard.closed_at < until, *([Hazard.closed_at >= period.start] if period.start else [])]
